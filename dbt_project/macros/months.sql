@@ -1,0 +1,22 @@
+{# Month arithmetic on 'YYYY-MM' keys. A month index is year * 12 + month - 1. #}
+
+{% macro month_key(date_expr) -%}
+    strftime({{ date_expr }}, '%Y-%m')
+{%- endmacro %}
+
+{% macro month_index_of_key(key_expr) -%}
+    (cast(substr({{ key_expr }}, 1, 4) as integer) * 12 + cast(substr({{ key_expr }}, 6, 2) as integer) - 1)
+{%- endmacro %}
+
+{% macro month_index(date_expr) -%}
+    (year({{ date_expr }}) * 12 + month({{ date_expr }}) - 1)
+{%- endmacro %}
+
+{% macro month_end_of_key(key_expr) -%}
+    last_day(cast({{ key_expr }} || '-01' as date))
+{%- endmacro %}
+
+{# Rows of an incremental model whose month key lies in the run's partition window. #}
+{% macro in_partition_window(key_expr) -%}
+    {{ key_expr }} between '{{ var("min_month") }}' and '{{ var("max_month") }}'
+{%- endmacro %}

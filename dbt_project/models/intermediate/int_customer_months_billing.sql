@@ -1,0 +1,21 @@
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='billing_month') }}
+-- One row per customer x billing month (month of period_end): energy, TOU split, demand, revenue.
+with bills as (
+    select *
+    from {{ ref('stg_billing__bills') }}
+    where not is_cancelled and {{ in_partition_window('billing_month') }}
+)
+
+select
+    customer_id,
+    billing_month,
+    sum(kwh_total) as kwh,
+    sum(kwh_peak) filter (where kwh_peak is not null and kwh_offpeak is not null) as kwh_peak,
+    sum(kwh_offpeak) filter (where kwh_peak is not null and kwh_offpeak is not null) as kwh_offpeak,
+    sum(kwh_total) filter (where kwh_peak is not null and kwh_offpeak is not null) as kwh_tou_total,
+    max(max_demand_kw) as max_demand_kw,
+    sum(amount_due) as amount_billed,
+    count(*) as n_bills,
+    count(*) filter (where is_estimated) as n_estimated_bills
+from bills
+group by customer_id, billing_month

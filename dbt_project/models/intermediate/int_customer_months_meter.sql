@@ -1,0 +1,36 @@
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='month') }}
+-- One row per customer x month of AMI interval reads: energy and load-shape sums
+-- (peak hours 17:00-21:00, night 00:00-06:00, off-peak 23:00-07:00, weekday vs weekend days).
+with reads as (
+    select * from {{ ref('stg_ami__meter_reads') }}
+    where {{ in_partition_window('read_month') }}
+),
+
+shaped as (
+    select
+        customer_id,
+        read_month,
+        kwh,
+        kwh * 60.0 / interval_minutes as kw,
+        hour(read_start) as read_hour,
+        cast(read_start as date) as read_date,
+        isodow(read_start) >= 6 as is_weekend
+    from reads
+)
+
+select
+    customer_id,
+    read_month as month,
+    sum(kwh) as ami_kwh,
+    count(*) as n_reads,
+    max(kw) as ami_max_kw,
+    avg(kw) as ami_mean_kw,
+    sum(kwh) filter (where read_hour between 17 and 20) as ami_peak_kwh,
+    sum(kwh) filter (where read_hour between 0 and 5) as ami_night_kwh,
+    sum(kwh) filter (where read_hour >= 23 or read_hour < 7) as ami_offpeak_kwh,
+    sum(kwh) filter (where not is_weekend) as ami_weekday_kwh,
+    count(distinct read_date) filter (where not is_weekend) as ami_weekdays,
+    sum(kwh) filter (where is_weekend) as ami_weekend_kwh,
+    count(distinct read_date) filter (where is_weekend) as ami_weekend_days
+from shaped
+group by customer_id, read_month

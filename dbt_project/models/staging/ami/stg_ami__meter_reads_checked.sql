@@ -1,0 +1,26 @@
+-- One row per received interval read: typed, with a quarantine reason (null = valid).
+with source as (
+    select * from {{ source('landing', 'meter_reads') }}
+),
+
+typed as (
+    select
+        nullif(trim(customer_id), '') as customer_id,
+        try_cast(read_start as timestamp) as read_start,
+        try_cast(interval_minutes as integer) as interval_minutes,
+        try_cast(kwh as double) as kwh,
+        _source_file, _batch_id, _batch_seq, _row_number
+    from source
+)
+
+select
+    *,
+    {{ is_exact_duplicate(['customer_id', 'read_start', 'interval_minutes', 'kwh']) }} as is_exact_duplicate,
+    case
+        when customer_id is null then 'missing_key'
+        when read_start is null then 'bad_date'
+        when kwh is null then 'bad_number'
+        when interval_minutes is null or interval_minutes not in (15, 30, 60) then 'invalid_enum'
+        when {{ is_future('read_start') }} then 'future_timestamp'
+    end as reject_reason
+from typed

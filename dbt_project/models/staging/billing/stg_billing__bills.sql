@@ -1,0 +1,37 @@
+-- One row per bill: the highest revision of each valid bill (later batch wins a tie),
+-- with its billing month (the month of period_end). Cancelled bills are kept and flagged.
+with checked as (
+    select * from {{ ref('stg_billing__bills_checked') }}
+    where reject_reason is null and not is_exact_duplicate
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by bill_id order by revision desc, _batch_seq desc, _row_number desc
+        ) as recency
+    from checked
+)
+
+select
+    bill_id,
+    revision,
+    customer_id,
+    period_start,
+    period_end,
+    {{ month_key('period_end') }} as billing_month,
+    kwh_total,
+    kwh_peak,
+    kwh_shoulder,
+    kwh_offpeak,
+    max_demand_kw,
+    amount_due,
+    due_date,
+    is_estimated,
+    status,
+    status = 'cancelled' as is_cancelled,
+    issued_at,
+    _batch_id
+from ranked
+where recency = 1

@@ -1,0 +1,56 @@
+-- One row per received payment row: typed, with a quarantine reason (null = valid).
+with source as (
+    select * from {{ source('landing', 'payments') }}
+),
+
+customers as (
+    select distinct customer_id from {{ ref('stg_cis__customer_versions') }}
+),
+
+typed as (
+    select
+        nullif(trim(payment_id), '') as payment_id,
+        nullif(trim(source.customer_id), '') as customer_id,
+        nullif(trim(bill_id), '') as bill_id,
+        try_cast(paid_at as timestamp) as paid_at,
+        try_cast(amount as double) as amount,
+        lower(trim(channel)) as channel,
+        customers.customer_id is not null as is_known_customer,
+        source.amount as raw_amount,
+        _source_file, _batch_id, _batch_seq, _row_number
+    from source
+    left join customers on customers.customer_id = trim(source.customer_id)
+),
+
+flagged as (
+    select
+        *,
+        {{ is_exact_duplicate(['payment_id', 'customer_id', 'bill_id', 'paid_at', 'raw_amount', 'channel']) }}
+            as is_exact_duplicate
+    from typed
+),
+
+conflicts as (
+    select payment_id, _batch_id
+    from flagged
+    where not is_exact_duplicate
+    group by all
+    having count(*) > 1
+)
+
+select
+    flagged.* exclude (is_known_customer, raw_amount),
+    case
+        when flagged.payment_id is null or customer_id is null then 'missing_key'
+        when amount is null or amount = 0 then 'bad_number'
+        when paid_at is null then 'bad_date'
+        when channel is null
+            or channel not in ('direct_debit', 'online', 'cash', 'bank_transfer', 'card', 'agent')
+            then 'invalid_enum'
+        when {{ is_future('paid_at') }} then 'future_timestamp'
+        when not is_known_customer then 'unknown_customer'
+        when conflicts.payment_id is not null and not is_exact_duplicate then 'duplicate_key_conflict'
+    end as reject_reason
+from flagged
+left join conflicts
+    on conflicts.payment_id = flagged.payment_id and conflicts._batch_id = flagged._batch_id

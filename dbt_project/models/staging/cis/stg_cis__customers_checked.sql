@@ -1,0 +1,59 @@
+-- One row per received customer row: typed, PII dropped, with a quarantine reason (null = valid).
+with source as (
+    select * from {{ source('landing', 'customers') }}
+),
+
+typed as (
+    select
+        nullif(trim(customer_id), '') as customer_id,
+        lower(trim(customer_class)) as customer_class,
+        trim(tariff_code) as tariff_code,
+        trim(region) as region,
+        trim(feeder_id) as feeder_id,
+        upper(trim(voltage_level)) as voltage_level,
+        try_cast(contracted_capacity_kva as double) as contracted_capacity_kva,
+        try_cast(connected_on as date) as connected_on,
+        try_cast(disconnected_on as date) as disconnected_on,
+        {{ parse_bool('has_solar') }} as has_solar,
+        lower(trim(payment_method)) as payment_method,
+        {{ parse_bool('budget_billing') }} as budget_billing,
+        {{ parse_bool('paperless') }} as paperless,
+        try_cast(updated_at as timestamp) as updated_at,
+        source.contracted_capacity_kva as raw_capacity,
+        source.connected_on as raw_connected_on,
+        source.disconnected_on as raw_disconnected_on,
+        source.updated_at as raw_updated_at,
+        _source_file,
+        _batch_id,
+        _batch_seq,
+        _row_number
+    from source
+),
+
+checked as (
+    select
+        *,
+        case
+            when customer_id is null then 'missing_key'
+            when connected_on is null or updated_at is null
+                or {{ is_unparsed('raw_disconnected_on', 'disconnected_on') }} then 'bad_date'
+            when disconnected_on < connected_on then 'bad_date'
+            when {{ is_unparsed('raw_capacity', 'contracted_capacity_kva') }}
+                or contracted_capacity_kva < 0 then 'bad_number'
+            when customer_class is null
+                or customer_class not in ('residential', 'commercial', 'industrial', 'agricultural', 'public_sector')
+                or voltage_level is null or voltage_level not in ('LV', 'MV', 'HV')
+                or payment_method is null
+                or payment_method not in ('direct_debit', 'online', 'cash', 'bank_transfer', 'card')
+                or has_solar is null or budget_billing is null or paperless is null then 'invalid_enum'
+            when {{ is_future('updated_at') }} then 'future_timestamp'
+        end as reject_reason,
+        {{ is_exact_duplicate(['customer_id', 'customer_class', 'tariff_code', 'region', 'feeder_id',
+            'voltage_level', 'raw_capacity', 'raw_connected_on', 'raw_disconnected_on',
+            'has_solar', 'payment_method', 'budget_billing', 'paperless', 'raw_updated_at']) }}
+            as is_exact_duplicate
+    from typed
+)
+
+select * exclude (raw_capacity, raw_connected_on, raw_disconnected_on, raw_updated_at)
+from checked

@@ -1,0 +1,30 @@
+-- One row per work order: the newest version (closed beats open; newest closed_at wins).
+with checked as (
+    select * from {{ ref('stg_crm__work_orders_checked') }}
+    where reject_reason is null and not is_exact_duplicate
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by work_order_id
+            order by (status <> 'open') desc, closed_at desc nulls last, _batch_seq desc, _row_number desc
+        ) as recency
+    from checked
+)
+
+select
+    work_order_id,
+    customer_id,
+    opened_at,
+    closed_at,
+    {{ month_key('opened_at') }} as opened_month,
+    date_diff('second', opened_at, closed_at) / 3600.0 as resolution_hours,
+    category,
+    channel,
+    status,
+    satisfaction_score,
+    _batch_id
+from ranked
+where recency = 1

@@ -1,0 +1,195 @@
+"""Choice of k and the final K-means fit over preprocessed features.
+
+Grain: one row per customer of one training month (an (n x d) preprocessed matrix).
+
+Rule for k (documented decision): every k in [k_min, k_max] is fitted on a seeded sample of
+at most `selection_sample_size` rows and scored by silhouette (higher is better, on a seeded
+sample of at most `silhouette_sample_size` rows), Davies-Bouldin (lower) and Calinski-Harabasz
+(higher). Each metric ranks the candidates (1 = best, ties share the mean rank); the smallest
+rank sum wins and ties go to the smaller k. A configured `fixed_k` skips the search. The final
+model is fitted on all rows (MiniBatchKMeans above `minibatch_threshold` rows); then any
+cluster below `min_segment_share` is dropped and the model refitted from the remaining
+centroids, until none is too small. Clusters are finally numbered by size, largest first.
+
+Fits run single-threaded (threadpoolctl): multi-threaded k-means sums partial centroids in
+thread-completion order, which breaks bit-identical reruns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.stats import rankdata
+from sklearn.cluster import KMeans, MiniBatchKMeans
+from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
+from threadpoolctl import threadpool_limits
+
+
+@dataclass
+class ClusteringResult:
+    """The final partition: labels 0..k-1 (largest cluster first) and centroids."""
+
+    k: int
+    labels: np.ndarray
+    centroids: np.ndarray
+    algorithm: str
+    k_evaluation: list[dict] = field(default_factory=list)
+    selection: str = "rank_sum"
+    merges: list[dict] = field(default_factory=list)
+
+
+def sample_rows(n: int, size: int, seed: int) -> np.ndarray:
+    """Sorted seeded sample of row positions (all rows when n <= size)."""
+    if n <= size:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, size=size, replace=False))
+
+
+def assign_to_centroids(x: np.ndarray, centroids: np.ndarray, chunk: int = 65536) -> np.ndarray:
+    """Index of the nearest centroid (squared Euclidean; ties to the lower index) per row."""
+    labels = np.empty(x.shape[0], dtype=np.int64)
+    for start in range(0, x.shape[0], chunk):
+        block = x[start : start + chunk]
+        d = ((block[:, None, :] - centroids[None, :, :]) ** 2).sum(axis=2)
+        labels[start : start + chunk] = d.argmin(axis=1)
+    return labels
+
+
+def fit_kmeans(
+    x: np.ndarray,
+    k: int,
+    seed: int,
+    n_init: int = 4,
+    minibatch_threshold: int = 200_000,
+    batch_size: int = 4096,
+    init: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """Seeded k-means: (labels by nearest centroid, centroids, algorithm name)."""
+    start = init if init is not None else "k-means++"
+    runs = 1 if init is not None else n_init
+    if x.shape[0] > minibatch_threshold:
+        model = MiniBatchKMeans(
+            n_clusters=k, init=start, n_init=runs, random_state=seed, batch_size=batch_size
+        )
+        algorithm = "MiniBatchKMeans"
+    else:
+        model = KMeans(n_clusters=k, init=start, n_init=runs, random_state=seed)
+        algorithm = "KMeans"
+    with threadpool_limits(limits=1):
+        model.fit(x)
+    centroids = np.asarray(model.cluster_centers_, dtype=float)
+    return assign_to_centroids(x, centroids), centroids, algorithm
+
+
+def partition_scores(x: np.ndarray, labels: np.ndarray, seed: int, silhouette_n: int) -> dict:
+    """Silhouette (seeded sample), Davies-Bouldin and Calinski-Harabasz; None if undefined."""
+    if np.unique(labels).size < 2:
+        return {"silhouette": None, "davies_bouldin": None, "calinski_harabasz": None}
+    idx = sample_rows(x.shape[0], silhouette_n, seed)
+    n_sampled = np.unique(labels[idx]).size
+    with threadpool_limits(limits=1):
+        sil = silhouette_score(x[idx], labels[idx]) if 2 <= n_sampled < idx.size else None
+        return {
+            "silhouette": None if sil is None else float(sil),
+            "davies_bouldin": float(davies_bouldin_score(x, labels)),
+            "calinski_harabasz": float(calinski_harabasz_score(x, labels)),
+        }
+
+
+def evaluate_k(x: np.ndarray, ks: list[int], config: dict) -> list[dict]:
+    """One row per candidate k: the three scores, their ranks' sum and `chosen`."""
+    seed = int(config["seed"])
+    idx = sample_rows(x.shape[0], int(config["selection_sample_size"]), seed)
+    sample = x[idx]
+    rows = []
+    for k in ks:
+        labels, _, _ = fit_kmeans(sample, k, seed, int(config["n_init"]), sample.shape[0] + 1)
+        scores = partition_scores(sample, labels, seed, int(config["silhouette_sample_size"]))
+        rows.append({"k": k, **scores})
+    return choose_k(rows)
+
+
+def choose_k(rows: list[dict]) -> list[dict]:
+    """Rank-sum rule over the evaluation rows (missing scores rank last); marks `chosen`."""
+
+    def ranks(key: str, higher_is_better: bool) -> np.ndarray:
+        worst = -np.inf if higher_is_better else np.inf
+        v = np.array([worst if r[key] is None else r[key] for r in rows], dtype=float)
+        return rankdata(-v if higher_is_better else v)
+
+    total = ranks("silhouette", True) + ranks("davies_bouldin", False)
+    total = total + ranks("calinski_harabasz", True)
+    best = min(range(len(rows)), key=lambda i: (total[i], rows[i]["k"]))
+    return [
+        {**r, "rank_sum": float(t), "chosen": i == best}
+        for i, (r, t) in enumerate(zip(rows, total, strict=True))
+    ]
+
+
+def cluster_customers(x: np.ndarray, config: dict) -> ClusteringResult:
+    """Choose k (or take `fixed_k`), fit on all rows, merge small clusters, order by size.
+
+    `config` is the `segmentation` section. k is clipped to [2, n - 1] and to the number of
+    distinct rows, so that tiny training sets (e.g. ~100 AMI customers) still train.
+    """
+    n = x.shape[0]
+    n_distinct = np.unique(x[sample_rows(n, 50_000, 0)], axis=0).shape[0]
+    k_cap = min(n - 1, n_distinct)
+    if k_cap < 2:
+        raise ValueError(f"cannot segment {n} customers with {n_distinct} distinct feature rows")
+    seed = int(config["seed"])
+    evaluation: list[dict] = []
+    if config.get("fixed_k") is not None:
+        k, selection = min(int(config["fixed_k"]), k_cap), "fixed_k"
+    else:
+        k_max = max(2, min(int(config["k_max"]), k_cap))
+        k_min = max(2, min(int(config["k_min"]), k_max))
+        evaluation = evaluate_k(x, list(range(k_min, k_max + 1)), config)
+        k, selection = next(r["k"] for r in evaluation if r["chosen"]), "rank_sum"
+    fit = {
+        "seed": seed,
+        "n_init": int(config["n_init"]),
+        "minibatch_threshold": int(config["minibatch_threshold"]),
+        "batch_size": int(config["minibatch_batch_size"]),
+    }
+    labels, centroids, algorithm = fit_kmeans(x, k, **fit)
+    labels, centroids, merges = merge_small_clusters(
+        x, labels, centroids, float(config["min_segment_share"]), fit
+    )
+    labels, centroids = order_by_size(labels, centroids)
+    return ClusteringResult(
+        centroids.shape[0], labels, centroids, algorithm, evaluation, selection, merges
+    )
+
+
+def merge_small_clusters(
+    x: np.ndarray, labels: np.ndarray, centroids: np.ndarray, min_share: float, fit: dict
+) -> tuple[np.ndarray, np.ndarray, list[dict]]:
+    """Drop the smallest cluster while it is below `min_share` (k >= 3), refit from the rest."""
+    merges = []
+    while centroids.shape[0] > 2:
+        shares = np.bincount(labels, minlength=centroids.shape[0]) / labels.size
+        small = int(np.argmin(shares))
+        if shares[small] >= min_share:
+            break
+        rest = np.delete(centroids, small, axis=0)
+        nearest = int(np.argmin(((rest - centroids[small]) ** 2).sum(axis=1)))
+        merges.append(
+            {
+                "k_before": int(centroids.shape[0]),
+                "share": float(shares[small]),
+                "merged_into_position": nearest,
+            }
+        )
+        labels, centroids, _ = fit_kmeans(x, rest.shape[0], init=rest, **fit)
+    return labels, centroids, merges
+
+
+def order_by_size(labels: np.ndarray, centroids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Renumber clusters by size, largest first (ties by old number)."""
+    sizes = np.bincount(labels, minlength=centroids.shape[0])
+    order = np.lexsort((np.arange(sizes.size), -sizes))
+    new_number = np.empty_like(order)
+    new_number[order] = np.arange(order.size)
+    return new_number[labels], centroids[order]

@@ -1,0 +1,163 @@
+"""Preprocessing of the clustering features: median impute -> signed log1p -> robust scale -> clip.
+
+Grain: one row per customer, one column per selected numeric feature. The scikit-learn
+Pipeline is what fits; its fitted numbers are then exported to a JSON-able dict and every
+transform (at training and at scoring, before and after a JSON round trip) runs from those
+numbers in NumPy, so that a reloaded model transforms bit-identically to the fitted one.
+
+Decision: a feature whose interquartile range is 0 after the log (sparse counts such as
+arrears or complaints: most customers have 0) is scaled by its standard deviation instead of
+by 1, so that its non-zero values do not all hit the clip bound; a constant feature gets 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+from sklearn.impute import SimpleImputer
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer, RobustScaler
+
+
+def signed_log1p(x: np.ndarray) -> np.ndarray:
+    """sign(x) * log(1 + |x|): compresses heavy tails, keeps sign (net export, credits)."""
+    return np.sign(x) * np.log1p(np.abs(x))
+
+
+def inverse_signed_log1p(y: np.ndarray) -> np.ndarray:
+    """Inverse of `signed_log1p`."""
+    return np.sign(y) * np.expm1(np.abs(y))
+
+
+def _log_columns(x: np.ndarray, mask: Sequence[bool]) -> np.ndarray:
+    out = np.array(x, dtype=float, copy=True)
+    idx = np.flatnonzero(np.asarray(mask, dtype=bool))
+    out[:, idx] = signed_log1p(out[:, idx])
+    return out
+
+
+def numeric_matrix(frame: pl.DataFrame, features: Sequence[str]) -> np.ndarray:
+    """The named columns as a float64 (n x d) array, nulls as NaN."""
+    missing = [f for f in features if f not in frame.columns]
+    if missing:
+        raise ValueError(f"feature frame lacks columns {missing}")
+    if not features:
+        return np.empty((frame.height, 0))
+    cols = frame.select(pl.col(list(features)).cast(pl.Float64)).to_numpy()
+    return np.asarray(cols, dtype=np.float64).reshape(frame.height, len(features))
+
+
+def build_pipeline(log_mask: Sequence[bool], clip: float) -> Pipeline:
+    """The unfitted scikit-learn Pipeline (impute, signed log1p on `log_mask`, scale, clip)."""
+    return Pipeline(
+        [
+            ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
+            ("log", FunctionTransformer(_log_columns, kw_args={"mask": list(log_mask)})),
+            ("scale", RobustScaler()),
+            ("clip", FunctionTransformer(np.clip, kw_args={"a_min": -clip, "a_max": clip})),
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class Preprocessor:
+    """Fitted preprocessing numbers, one entry per feature (JSON-able via `to_dict`)."""
+
+    features: tuple[str, ...]
+    log_mask: tuple[bool, ...]
+    medians: tuple[float, ...]  # raw units, used for nulls
+    centers: tuple[float, ...]  # after the log
+    scales: tuple[float, ...]
+    clip: float
+
+    def transform_matrix(self, raw: np.ndarray) -> np.ndarray:
+        """Raw (n x d) array with NaN -> preprocessed (n x d) array."""
+        x = np.where(np.isnan(raw), np.asarray(self.medians), raw)
+        x = _log_columns(x, self.log_mask)
+        x = (x - np.asarray(self.centers)) / np.asarray(self.scales)
+        return np.clip(x, -self.clip, self.clip)
+
+    def transform(self, frame: pl.DataFrame) -> np.ndarray:
+        """Preprocess the feature columns of a mart frame."""
+        return self.transform_matrix(numeric_matrix(frame, self.features))
+
+    def inverse_transform(self, z: np.ndarray) -> np.ndarray:
+        """Preprocessed points (e.g. centroids) back to raw units (clipping is not undone)."""
+        x = np.asarray(z, dtype=float) * np.asarray(self.scales) + np.asarray(self.centers)
+        idx = np.flatnonzero(np.asarray(self.log_mask, dtype=bool))
+        x[:, idx] = inverse_signed_log1p(x[:, idx])
+        return x
+
+    def to_dict(self) -> dict:
+        return {
+            "features": list(self.features),
+            "log_mask": list(self.log_mask),
+            "medians": list(self.medians),
+            "centers": list(self.centers),
+            "scales": list(self.scales),
+            "clip": self.clip,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Preprocessor:
+        return cls(
+            features=tuple(d["features"]),
+            log_mask=tuple(bool(v) for v in d["log_mask"]),
+            medians=tuple(float(v) for v in d["medians"]),
+            centers=tuple(float(v) for v in d["centers"]),
+            scales=tuple(float(v) for v in d["scales"]),
+            clip=float(d["clip"]),
+        )
+
+
+def fit_preprocessor(
+    frame: pl.DataFrame,
+    features: Sequence[str],
+    log_features: Sequence[str],
+    clip: float = 5.0,
+) -> tuple[Preprocessor, Pipeline]:
+    """Fit the Pipeline on `features` of `frame`; return its exported numbers and itself.
+
+    An all-null feature imputes to 0. The scaler's center and scale are fitted on the observed
+    (non-null) values, then written back into the fitted RobustScaler together with the zero-IQR
+    fallback, so that the returned Pipeline and Preprocessor transform identically.
+    """
+    raw = numeric_matrix(frame, features)
+    log_mask = [f in set(log_features) for f in features]
+    pipeline = build_pipeline(log_mask, clip).fit(raw)
+    imputer: SimpleImputer = pipeline.named_steps["impute"]
+    scaler: RobustScaler = pipeline.named_steps["scale"]
+    # Scale statistics come from the observed values only (RobustScaler ignores NaN): fitted
+    # after imputation, a feature null for most customers would get an IQR of ~0.
+    observed = _log_columns(raw, log_mask)
+    observed[:, np.all(np.isnan(observed), axis=0)] = 0.0
+    scaler.fit(observed)
+    q25, q75 = np.nanpercentile(observed, [25, 75], axis=0)
+    std = np.nanstd(observed, axis=0)
+    scales = np.where(q75 - q25 > 0, scaler.scale_, np.where(std > 0, std, 1.0))
+    scaler.scale_ = scales
+    params = Preprocessor(
+        features=tuple(features),
+        log_mask=tuple(log_mask),
+        medians=tuple(float(v) for v in imputer.statistics_),
+        centers=tuple(float(v) for v in scaler.center_),
+        scales=tuple(float(v) for v in scales),
+        clip=float(clip),
+    )
+    return params, pipeline
+
+
+def unusable_features(frame: pl.DataFrame, features: Sequence[str]) -> dict[str, str]:
+    """Features that cannot separate customers: {feature: 'all null' | 'constant'}."""
+    raw = numeric_matrix(frame, features)
+    notes: dict[str, str] = {}
+    for j, name in enumerate(features):
+        col = raw[:, j][~np.isnan(raw[:, j])]
+        if col.size == 0:
+            notes[name] = "all null"
+        elif col.min() == col.max():
+            notes[name] = "constant"
+    return notes

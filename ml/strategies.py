@@ -1,0 +1,107 @@
+"""Recommended service strategy per customer from the ordered playbook in strategies.yaml.
+
+Grain: one strategy per customer x as_of_month row. Rules (the `strategies` config section)
+are tried in order; the first whose conditions all hold wins, and the last rule must have no
+conditions, so every customer gets exactly one strategy. Conditions read customer columns
+(mart features and scores) and `segment.<trait>_index`, the profile index of the customer's
+segment at training. A segment's own strategy is its most common customer strategy at
+training (ties: playbook order).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import polars as pl
+
+SEGMENT_PREFIX = "segment."
+
+
+def _condition(field: str, spec: object) -> pl.Expr:
+    col = pl.col(field)
+    if isinstance(spec, list):
+        cond = col.cast(pl.String).is_in([str(v) for v in spec])
+    elif isinstance(spec, dict):
+        unknown = set(spec) - {"min", "max"}
+        if unknown:
+            raise ValueError(f"strategies: condition on {field} has unknown keys {unknown}")
+        cond = pl.lit(True)
+        if "min" in spec:
+            cond = cond & (col.cast(pl.Float64) >= float(spec["min"]))
+        if "max" in spec:
+            cond = cond & (col.cast(pl.Float64) < float(spec["max"]))
+    elif isinstance(spec, bool):
+        cond = col.cast(pl.Boolean) == spec
+    else:
+        cond = col.cast(pl.String) == str(spec)
+    return cond.fill_null(False)
+
+
+def validate_playbook(config: dict, columns: set[str]) -> None:
+    """Raise ValueError for unknown fields, unknown strategies or a missing default rule."""
+    rules = config["rules"]
+    if not rules or rules[-1].get("when"):
+        raise ValueError("strategies.rules must end with a rule without conditions (default)")
+    for i, rule in enumerate(rules):
+        if rule["strategy"] not in config["strategies"]:
+            raise ValueError(f"strategies.rules[{i}]: {rule['strategy']!r} is not described")
+        for field in rule.get("when") or {}:
+            if field not in columns:
+                raise ValueError(
+                    f"strategies.rules[{i}] ({rule['strategy']}): unknown field {field!r}"
+                )
+
+
+def segment_trait_frame(segment_traits: Mapping[str, Mapping[str, float | None]], config: dict):
+    """segment_id + one `segment.<trait>_index` column per trait the rules read."""
+    fields = sorted(
+        {
+            f
+            for rule in config["rules"]
+            for f in rule.get("when") or {}
+            if f.startswith(SEGMENT_PREFIX)
+        }
+    )
+    rows = {"segment_id": list(segment_traits)}
+    for f in fields:
+        trait = f[len(SEGMENT_PREFIX) :].removesuffix("_index")
+        rows[f] = [segment_traits[s].get(trait) for s in segment_traits]
+    return pl.DataFrame(rows, schema={"segment_id": pl.String, **{f: pl.Float64 for f in fields}})
+
+
+def recommend_strategies(
+    customers: pl.DataFrame,
+    segment_traits: Mapping[str, Mapping[str, float | None]],
+    config: dict,
+) -> pl.Series:
+    """`recommended_strategy` per row of `customers` (which has segment_id), in row order."""
+    traits = segment_trait_frame(segment_traits, config)
+    frame = customers.join(traits, on="segment_id", how="left", maintain_order="left")
+    validate_playbook(config, set(frame.columns))
+    expr = None
+    for rule in config["rules"][:-1]:
+        conds = [_condition(f, spec) for f, spec in rule["when"].items()]
+        hit = pl.all_horizontal(conds)
+        then = pl.lit(rule["strategy"])
+        expr = pl.when(hit).then(then) if expr is None else expr.when(hit).then(then)
+    default = pl.lit(config["rules"][-1]["strategy"])
+    expr = default if expr is None else expr.otherwise(default)
+    return frame.select(expr.alias("recommended_strategy")).to_series()
+
+
+def segment_strategies(segment_ids: pl.Series, strategies: pl.Series, config: dict) -> dict:
+    """Most common strategy per segment; ties go to the rule that comes first."""
+    order = {r["strategy"]: i for i, r in reversed(list(enumerate(config["rules"])))}
+    counts = (
+        pl.DataFrame({"segment_id": segment_ids, "strategy": strategies})
+        .group_by("segment_id", "strategy")
+        .len()
+        .with_columns(pl.col("strategy").replace_strict(order, return_dtype=pl.Int64).alias("o"))
+        .sort("segment_id", "len", "o", descending=[False, True, False])
+    )
+    return dict(
+        counts.group_by("segment_id", maintain_order=True)
+        .first()
+        .select("segment_id", "strategy")
+        .iter_rows()
+    )

@@ -1,0 +1,49 @@
+"""dbt assets. Incremental (monthly-partitioned) models and full-rebuild models live in
+separate @dbt_assets so that each gets the right partitions and backfill policy."""
+
+
+import dagster as dg
+from dagster_dbt import DbtCliResource, dbt_assets
+
+from orchestration.defs.dbt.cli_args import build_args, partition_vars
+from orchestration.defs.dbt.project import dbt_project
+from orchestration.defs.dbt.translator import GridSegDbtTranslator
+from orchestration.defs.partitions import month_window, monthly_partitions
+from orchestration.defs.warehouse import WAREHOUSE_POOL, GridSegPaths
+
+INCREMENTAL_SELECT = "config.materialized:incremental"
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    exclude=INCREMENTAL_SELECT,
+    dagster_dbt_translator=GridSegDbtTranslator(),
+    pool=WAREHOUSE_POOL,
+    name="dbt_full_rebuild_models",
+)
+def dbt_full_rebuild_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, gridseg: GridSegPaths
+):
+    """Staging, quality and bill-level models: rebuilt from all raw rows on every run, which is
+    what makes corrections, re-sends and late-arriving customers land without manual work."""
+    gridseg.paths().export_env()
+    yield from dbt.cli(build_args(), context=context).stream()
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    select=INCREMENTAL_SELECT,
+    dagster_dbt_translator=GridSegDbtTranslator(),
+    partitions_def=monthly_partitions,
+    # A backfill of years is one dbt invocation over the whole window, not one per month.
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    pool=WAREHOUSE_POOL,
+    name="dbt_monthly_models",
+)
+def dbt_monthly_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, gridseg: GridSegPaths):
+    """Per-customer monthly facts and the customer_features mart, delete+insert per month."""
+    gridseg.paths().export_env()
+    min_month, max_month = month_window(context)
+    yield from dbt.cli(build_args(partition_vars(min_month, max_month)), context=context).stream()

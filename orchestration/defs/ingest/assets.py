@@ -1,0 +1,55 @@
+"""Ingest assets: one per landing table, each loading that table's new files into `raw`."""
+
+
+import dagster as dg
+
+from orchestration.defs.ingest.landing_contract import LANDING_TABLES
+from orchestration.defs.ingest.loader import FileOutcome, ingest_table
+from orchestration.defs.warehouse import WAREHOUSE_POOL, GridSegPaths
+
+
+def _summary(outcomes: list[FileOutcome]) -> dict[str, object]:
+    loaded = [o for o in outcomes if o.status == "loaded"]
+    rejected = [o for o in outcomes if o.status == "rejected"]
+    return {
+        "files_loaded": len(loaded),
+        "rows_loaded": sum(o.rows for o in loaded),
+        "files_skipped_already_seen": sum(o.status.startswith("already") for o in outcomes),
+        "files_rejected": len(rejected),
+        "rejections": dg.MetadataValue.md(
+            "\n".join(f"- {o.reason}" for o in rejected) if rejected else "none"
+        ),
+    }
+
+
+def build_ingest_asset(table: str) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=["raw", table],
+        group_name="ingest",
+        pool=WAREHOUSE_POOL,
+        kinds={"duckdb"},
+        description=(
+            f"Landing `{table}` files loaded into raw.{table}: one row per received row, text "
+            "columns plus lineage. Each file loads whole or is rejected whole and recorded in "
+            "raw.ingest_files; the same file content never loads twice."
+        ),
+    )
+    def _ingest(context: dg.AssetExecutionContext, gridseg: GridSegPaths) -> dg.MaterializeResult:
+        paths = gridseg.paths()
+        with gridseg.warehouse() as conn:
+            outcomes = ingest_table(conn, paths.landing, table)
+            total = conn.execute(f"select count(*) from raw.{table}").fetchall()[0][0]
+        for outcome in outcomes:
+            if outcome.status == "rejected":
+                context.log.error(f"Rejected landing file {outcome.reason}. The file is kept.")
+        summary = _summary(outcomes)
+        context.log.info(
+            f"raw.{table}: {summary['files_loaded']} file(s), {summary['rows_loaded']} row(s) loaded; "
+            f"{summary['files_rejected']} rejected"
+        )
+        return dg.MaterializeResult(metadata={**summary, "raw_rows_total": total})
+
+    return _ingest
+
+
+ingest_assets = [build_ingest_asset(table) for table in LANDING_TABLES]

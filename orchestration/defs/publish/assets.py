@@ -1,0 +1,34 @@
+"""The publish asset: segment tables for BI and marketing, replaced atomically."""
+
+import dagster as dg
+
+from orchestration.defs.publish.writer import PUBLISHED_DB, publish
+from orchestration.defs.warehouse import WAREHOUSE_POOL, GridSegPaths
+
+
+@dg.asset(
+    key=["published", "segments"],
+    group_name="publish",
+    deps=[
+        dg.AssetKey(["ml", "customer_segments_history"]),
+        dg.AssetKey(["ml", "segment_profiles"]),
+        dg.AssetKey(["ml", "segmentation_model"]),
+    ],
+    pool=WAREHOUSE_POOL,
+    kinds={"duckdb", "parquet"},
+    description=(
+        "data/published/segments.duckdb (customer_segments, customer_segments_history, "
+        "segment_profiles, segment_migrations, value_index_weights, segmentation_models) and the "
+        "same tables as Parquet under data/published/parquet/, partitioned by as_of_month."
+    ),
+)
+def published_segments(context: dg.AssetExecutionContext, gridseg: GridSegPaths) -> dg.MaterializeResult:
+    paths = gridseg.paths()
+    counts = publish(paths.warehouse, paths.published)
+    context.log.info(f"Published to {paths.published / PUBLISHED_DB}: {counts}")
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(paths.published / PUBLISHED_DB)),
+            **{f"rows_{table}": n for table, n in counts.items()},
+        }
+    )

@@ -1,0 +1,108 @@
+"""Publish segment tables for BI and marketing: a DuckDB file built aside and atomically
+renamed into place (readers never see a half-written file), and Parquet partitioned by
+as_of_month, swapped in as a whole folder. No PII: only the columns listed here leave."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+
+PUBLISHED_DB = "segments.duckdb"
+PARQUET_DIR = "parquet"
+# BI tools embed older DuckDB releases: write a storage format they can open.
+STORAGE_VERSION = "v1.2.0"
+
+SEGMENT_COLUMNS = (
+    "customer_id", "as_of_month", "segment_id", "segment_name", "value_score", "value_tier",
+    "satisfaction_score", "value_satisfaction_cell", "credit_rating", "customer_class", "region",
+    "recommended_strategy", "model_version",
+)
+
+# Published table -> SQL over the warehouse (attached as `wh`).
+PUBLISHED_TABLES: dict[str, str] = {
+    "customer_segments_history": (
+        f"select {', '.join(SEGMENT_COLUMNS)} from wh.ml.customer_segments_history"
+    ),
+    "customer_segments": (
+        f"select {', '.join(SEGMENT_COLUMNS)} from wh.ml.customer_segments_history "
+        "qualify row_number() over (partition by customer_id order by as_of_month desc) = 1"
+    ),
+    "segment_profiles": "select * from wh.ml.segment_profiles",
+    "segment_migrations": """
+        with history as (
+            select customer_id, as_of_month, segment_id,
+                lag(segment_id) over (partition by customer_id order by as_of_month) as from_segment,
+                lag(as_of_month) over (partition by customer_id order by as_of_month) as from_month
+            from wh.ml.customer_segments_history
+        )
+        select from_segment, segment_id as to_segment, from_month, as_of_month as to_month,
+            count(*) as n_customers
+        from history
+        where from_segment is not null
+            and (cast(substr(as_of_month, 1, 4) as integer) * 12 + cast(substr(as_of_month, 6, 2) as integer))
+              - (cast(substr(from_month, 1, 4) as integer) * 12 + cast(substr(from_month, 6, 2) as integer)) = 1
+        group by all
+    """,
+    "value_index_weights": "select * from wh.ml.value_index_weights",
+    "segmentation_models": "select * from wh.ml.segmentation_models",
+}
+
+# Sort orders make the published files the same for the same input.
+ORDER_BY = {
+    "customer_segments_history": "as_of_month, customer_id",
+    "customer_segments": "customer_id",
+    "segment_profiles": "as_of_month, segment_id",
+    "segment_migrations": "to_month, from_segment, to_segment",
+    "value_index_weights": "model_version, level, criterion, method",
+    "segmentation_models": "model_version",
+}
+PARTITIONED = ("customer_segments_history", "segment_profiles", "customer_segments")
+
+
+def publish(warehouse: Path, published_dir: Path) -> dict[str, int]:
+    """Build every published table from the warehouse; returns row counts per table."""
+    published_dir = Path(published_dir)
+    published_dir.mkdir(parents=True, exist_ok=True)
+    target = published_dir / PUBLISHED_DB
+    building = published_dir / f".{PUBLISHED_DB}.building"
+    parquet_building = published_dir / f".{PARQUET_DIR}.building"
+    for leftover in (building, Path(str(building) + ".wal")):
+        leftover.unlink(missing_ok=True)
+    shutil.rmtree(parquet_building, ignore_errors=True)
+    counts: dict[str, int] = {}
+    conn = duckdb.connect(config={"autoinstall_known_extensions": False,
+                                  "autoload_known_extensions": False})
+    try:
+        conn.execute(f"attach '{warehouse}' as wh (read_only)")
+        conn.execute(f"attach '{building}' as pub (storage_version '{STORAGE_VERSION}')")
+        for table, query in PUBLISHED_TABLES.items():
+            conn.execute(f"create table pub.{table} as select * from ({query}) order by {ORDER_BY[table]}")
+            counts[table] = conn.execute(f"select count(*) from pub.{table}").fetchall()[0][0]
+            folder = parquet_building / table
+            folder.mkdir(parents=True, exist_ok=True)
+            options = "format parquet, compression zstd"
+            if table in PARTITIONED:
+                options += ", partition_by (as_of_month), filename_pattern 'part_{i}'"
+                conn.execute(f"copy pub.{table} to '{folder}' ({options})")
+            else:
+                conn.execute(f"copy pub.{table} to '{folder / 'data.parquet'}' ({options})")
+        conn.execute("detach pub")
+        conn.execute("detach wh")
+    finally:
+        conn.close()
+    os.replace(building, target)
+    _swap_folder(parquet_building, published_dir / PARQUET_DIR)
+    return counts
+
+
+def _swap_folder(new: Path, live: Path) -> None:
+    """Replace a folder by another: rename the old one away, rename the new one in, delete the old."""
+    old = live.with_name(f".{live.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if live.exists():
+        os.replace(live, old)
+    os.replace(new, live)
+    shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,170 @@
+"""Segmentation assets: train a versioned model, score customers per month, profile segments."""
+
+import base64
+import hashlib
+from datetime import datetime, timezone
+
+import dagster as dg
+import polars as pl
+
+from ml.pipeline import (
+    build_segment_profiles,
+    load_config,
+    profile_heatmap_png,
+    score_customers,
+    segmentation_model_row,
+    train_segmentation,
+    value_index_weights,
+)
+from orchestration.defs.partitions import month_window, monthly_partitions
+from orchestration.defs.segmentation.model_store import load_current_model, save_model
+from orchestration.defs.segmentation.warehouse_io import (
+    feature_months,
+    latest_feature_month,
+    read_features,
+    replace_months,
+    upsert_rows,
+)
+from orchestration.defs.warehouse import WAREHOUSE_POOL, GridSegPaths
+
+FEATURES_KEY = dg.AssetKey(["marts", "customer_features"])
+
+
+class TrainConfig(dg.Config):
+    """Which month to train on (default: the latest in the mart) and an optional fixed k."""
+
+    as_of_month: str = ""
+    fixed_k: int = 0
+
+
+def model_version_for(features: pl.DataFrame, config: dict, as_of_month: str) -> str:
+    """Deterministic: the same features and configuration give the same version."""
+    digest = hashlib.sha256()
+    digest.update(repr(sorted(config.items())).encode())
+    digest.update(features.hash_rows(seed=42).to_numpy().tobytes())
+    return f"{as_of_month}-{digest.hexdigest()[:8]}"
+
+
+@dg.asset(
+    key=["ml", "segmentation_model"],
+    group_name="segmentation",
+    deps=[FEATURES_KEY],
+    pool=WAREHOUSE_POOL,
+    kinds={"scikitlearn", "duckdb"},
+    description=(
+        "The current K-means segmentation model: trained on one month of customer_features, "
+        "stored as JSON under data/models/, its segments matched to the previous model's ids."
+    ),
+)
+def segmentation_model(
+    context: dg.AssetExecutionContext, config: TrainConfig, gridseg: GridSegPaths
+) -> dg.MaterializeResult:
+    paths = gridseg.paths()
+    overrides = {"segmentation": {"fixed_k": config.fixed_k}} if config.fixed_k else None
+    ml_config = load_config(overrides)
+    with gridseg.warehouse() as conn:
+        month = config.as_of_month or latest_feature_month(conn)
+        if not month:
+            raise dg.Failure("marts.customer_features is empty: materialise the dbt assets first")
+        features = read_features(conn, [month])
+        if features.height == 0:
+            raise dg.Failure(f"marts.customer_features has no rows for as_of_month {month}")
+        previous = load_current_model(paths.models)
+        version = model_version_for(features, ml_config, month)
+        trained_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+        model = train_segmentation(features, ml_config, previous, version, trained_at)
+        save_model(paths.models, model)
+        upsert_rows(conn, "segmentation_models", pl.DataFrame([segmentation_model_row(model)]),
+                    "model_version")
+        upsert_rows(conn, "value_index_weights", value_index_weights(model), "model_version")
+    metrics = model.metrics
+    context.log.info(f"Trained {version} on {features.height} customers: k={model.k}")
+    return dg.MaterializeResult(
+        metadata={
+            "model_version": version,
+            "as_of_month": month,
+            "k": model.k,
+            "n_customers": features.height,
+            "silhouette": metrics.get("silhouette"),
+            "davies_bouldin": metrics.get("davies_bouldin"),
+            "calinski_harabasz": metrics.get("calinski_harabasz"),
+            "stability_ari": metrics.get("stability_ari"),
+            "surrogate_fidelity": metrics.get("surrogate_fidelity"),
+            "segment_sizes": dg.MetadataValue.json(metrics.get("sizes", {})),
+        }
+    )
+
+
+@dg.asset(
+    key=["ml", "customer_segments_history"],
+    group_name="segmentation",
+    deps=[FEATURES_KEY, segmentation_model.key],
+    partitions_def=monthly_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    pool=WAREHOUSE_POOL,
+    kinds={"duckdb"},
+    description="One row per customer x as_of_month: segment, value, satisfaction, credit, strategy.",
+)
+def customer_segments_history(
+    context: dg.AssetExecutionContext, gridseg: GridSegPaths
+) -> dg.MaterializeResult:
+    paths = gridseg.paths()
+    model = load_current_model(paths.models)
+    if model is None:
+        raise dg.Failure("no segmentation model yet: materialise ml/segmentation_model first")
+    ml_config = load_config()
+    min_month, max_month = month_window(context)
+    with gridseg.warehouse() as conn:
+        months = feature_months(conn, min_month, max_month)
+        scored = [score_customers(read_features(conn, [m]), model, ml_config) for m in months]
+        frame = pl.concat(scored) if scored else None
+        if frame is not None:
+            replace_months(conn, "customer_segments_history", frame, months)
+    n_rows = 0 if frame is None else frame.height
+    context.log.info(f"Scored {n_rows} customer-months in {len(months)} month(s) with {model.model_version}")
+    sizes = {} if frame is None else dict(frame.group_by("segment_id").len().sort("segment_id").iter_rows())
+    return dg.MaterializeResult(
+        metadata={"months": len(months), "rows": n_rows, "model_version": model.model_version,
+                  "rows_per_segment": dg.MetadataValue.json(sizes)}
+    )
+
+
+@dg.asset(
+    key=["ml", "segment_profiles"],
+    group_name="segmentation",
+    deps=[customer_segments_history.key],
+    partitions_def=monthly_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    pool=WAREHOUSE_POOL,
+    kinds={"duckdb"},
+    description="One row per segment x as_of_month: size, share, trait means and indices, name, strategy.",
+)
+def segment_profiles(context: dg.AssetExecutionContext, gridseg: GridSegPaths) -> dg.MaterializeResult:
+    paths = gridseg.paths()
+    model = load_current_model(paths.models)
+    if model is None:
+        raise dg.Failure("no segmentation model yet: materialise ml/segmentation_model first")
+    ml_config = load_config()
+    min_month, max_month = month_window(context)
+    with gridseg.warehouse() as conn:
+        months = feature_months(conn, min_month, max_month)
+        profiles = []
+        for month in months:
+            scored = conn.execute(
+                "select * from ml.customer_segments_history where as_of_month = ? order by customer_id",
+                [month],
+            ).pl()
+            profiles.append(build_segment_profiles(read_features(conn, [month]), scored, model, ml_config))
+        if profiles:
+            replace_months(conn, "segment_profiles", pl.concat(profiles, how="diagonal_relaxed"), months)
+    metadata: dict = {"months": len(months)}
+    if profiles:
+        png = profile_heatmap_png(profiles[-1])
+        paths.published.mkdir(parents=True, exist_ok=True)
+        (paths.published / "segment_profiles_heatmap.png").write_bytes(png)
+        encoded = base64.b64encode(png).decode()
+        metadata["heatmap"] = dg.MetadataValue.md(f"![profile indices](data:image/png;base64,{encoded})")
+    return dg.MaterializeResult(metadata=metadata)
+
+
+segmentation_assets = [segmentation_model, customer_segments_history, segment_profiles]

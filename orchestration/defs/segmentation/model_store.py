@@ -1,0 +1,39 @@
+"""Versioned model artefacts under `data/models/`: one JSON file per model version (no pickles)
+and `current.json`, the model nightly scoring uses. Written aside, then renamed into place."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from ml.pipeline import SegmentationModel
+
+CURRENT = "current.json"
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def save_model(models_dir: Path, model: SegmentationModel) -> Path:
+    """Store a model version and make it current; returns the version's file."""
+    text = model.to_json()
+    version_file = Path(models_dir) / f"{model.model_version}.json"
+    _write_atomically(version_file, text)
+    pointer = {"model_version": model.model_version, "file": version_file.name}
+    _write_atomically(Path(models_dir) / CURRENT, json.dumps(pointer, indent=2))
+    return version_file
+
+
+def load_current_model(models_dir: Path) -> SegmentationModel | None:
+    """The current model, or None before the first training."""
+    pointer_file = Path(models_dir) / CURRENT
+    if not pointer_file.exists():
+        return None
+    pointer = json.loads(pointer_file.read_text(encoding="utf-8"))
+    text = (Path(models_dir) / pointer["file"]).read_text(encoding="utf-8")
+    return SegmentationModel.from_json(text)

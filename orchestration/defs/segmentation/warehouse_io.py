@@ -1,0 +1,61 @@
+"""Reading features from and writing segmentation results to the warehouse (schema `ml`)."""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+FEATURES_TABLE = "marts.customer_features"
+
+
+def read_features(conn: duckdb.DuckDBPyConnection, months: list[str]) -> pl.DataFrame:
+    """customer_features rows of the given months, in a stable order."""
+    return conn.execute(
+        f"select * from {FEATURES_TABLE} where as_of_month in (select unnest(?)) "
+        "order by as_of_month, customer_id",
+        [months],
+    ).pl()
+
+
+def feature_months(conn: duckdb.DuckDBPyConnection, min_month: str, max_month: str) -> list[str]:
+    rows = conn.execute(
+        f"select distinct as_of_month from {FEATURES_TABLE} "
+        "where as_of_month between ? and ? order by 1",
+        [min_month, max_month],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def latest_feature_month(conn: duckdb.DuckDBPyConnection) -> str | None:
+    return conn.execute(f"select max(as_of_month) from {FEATURES_TABLE}").fetchall()[0][0]
+
+
+def replace_months(
+    conn: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, months: list[str]
+) -> None:
+    """Delete+insert the given months of `ml.<table>` (created from the frame's schema)."""
+    conn.execute("create schema if not exists ml")
+    conn.register("incoming_frame", frame)
+    try:
+        conn.execute(f"create table if not exists ml.{table} as select * from incoming_frame limit 0")
+        conn.begin()
+        conn.execute(f"delete from ml.{table} where as_of_month in (select unnest(?))", [months])
+        conn.execute(f"insert into ml.{table} by name select * from incoming_frame")
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+    finally:
+        conn.unregister("incoming_frame")
+
+
+def upsert_rows(conn: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, key: str) -> None:
+    """Replace the rows of `ml.<table>` whose `key` values appear in the frame."""
+    conn.execute("create schema if not exists ml")
+    conn.register("incoming_frame", frame)
+    try:
+        conn.execute(f"create table if not exists ml.{table} as select * from incoming_frame limit 0")
+        conn.execute(f"delete from ml.{table} where {key} in (select {key} from incoming_frame)")
+        conn.execute(f"insert into ml.{table} by name select * from incoming_frame")
+    finally:
+        conn.unregister("incoming_frame")

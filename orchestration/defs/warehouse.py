@@ -1,0 +1,42 @@
+"""The warehouse: one DuckDB file, written by one process at a time (Dagster pool `warehouse`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from orchestration.settings import Paths
+
+# Every asset that writes the warehouse file runs in this pool; dagster.yaml limits it to 1.
+WAREHOUSE_POOL = "warehouse"
+
+# DuckDB runs offline: only built-in extensions (parquet, json, icu, core_functions).
+OFFLINE_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+
+
+def connect_duckdb(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open a DuckDB file without ever downloading an extension."""
+    if not read_only:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return duckdb.connect(str(path), read_only=read_only, config=dict(OFFLINE_CONFIG))
+
+
+class GridSegPaths(dg.ConfigurableResource):
+    """Locations of the landing zone, warehouse, published outputs and model artefacts."""
+
+    data_dir: str = ""
+
+    def paths(self) -> Paths:
+        return Paths.under(Path(self.data_dir)) if self.data_dir else Paths.from_env()
+
+    @contextmanager
+    def warehouse(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        conn = connect_duckdb(self.paths().warehouse, read_only=read_only)
+        try:
+            yield conn
+        finally:
+            conn.close()

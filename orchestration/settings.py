@@ -1,0 +1,48 @@
+"""Where GridSeg reads and writes: every location comes from the environment, with defaults
+under the project's `data/` folder so that a fresh clone runs without configuration."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Filesystem locations of one GridSeg deployment."""
+
+    data: Path
+    landing: Path
+    warehouse: Path
+    published: Path
+    models: Path
+
+    @classmethod
+    def from_env(cls) -> Paths:
+        data = Path(os.environ.get("GRIDSEG_DATA", PROJECT_ROOT / "data")).resolve()
+        return cls(
+            data=data,
+            landing=Path(os.environ.get("GRIDSEG_LANDING", data / "landing")).resolve(),
+            warehouse=Path(os.environ.get("GRIDSEG_WAREHOUSE", data / "warehouse.duckdb")).resolve(),
+            published=Path(os.environ.get("GRIDSEG_PUBLISH", data / "published")).resolve(),
+            models=Path(os.environ.get("GRIDSEG_MODELS", data / "models")).resolve(),
+        )
+
+    @classmethod
+    def under(cls, data: Path) -> Paths:
+        """All locations below one folder (tests, benchmarks)."""
+        data = Path(data).resolve()
+        return cls(data, data / "landing", data / "warehouse.duckdb", data / "published", data / "models")
+
+    def export_env(self) -> None:
+        """Make these locations visible to child processes (dbt reads GRIDSEG_WAREHOUSE)."""
+        os.environ["GRIDSEG_DATA"] = str(self.data)
+        os.environ["GRIDSEG_LANDING"] = str(self.landing)
+        os.environ["GRIDSEG_WAREHOUSE"] = str(self.warehouse)
+        os.environ["GRIDSEG_PUBLISH"] = str(self.published)
+        os.environ["GRIDSEG_MODELS"] = str(self.models)
