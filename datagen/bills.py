@@ -15,7 +15,7 @@ import polars as pl
 
 from datagen import archetypes as A
 from datagen.bill_pricing import BillPricer, days_in_period
-from datagen.calendar import DAY, HOUR, Window
+from datagen.calendar import DAY, Window
 from datagen.consumption import AVG_MONTH_DAYS, LoadModel
 from datagen.contract import conform, empty_frame
 from datagen.ids import format_ids
@@ -98,7 +98,7 @@ class Billing:
         )
         re_issued = (w.first_day(m + 1) + rng.integers(0, 21, k) * DAY).astype(
             "datetime64[s]"
-        ) + rng.integers(8, 18, k) * HOUR
+        ) + rng.integers(8 * 3600, 18 * 3600, k).astype("timedelta64[s]")
         self.pending = _bill_rows(
             number[revised], 1, idx[revised], start[revised], end[revised],
             np.zeros(k, dtype=bool), np.zeros(k, dtype=bool), re_issued,
@@ -136,7 +136,7 @@ def _bill_rows(number, revision, customer, start, end, estimated, cancelled, iss
             "due_date": due_date,
             "is_estimated": estimated,
             "status": np.where(cancelled, "cancelled", "issued"),
-            "issued_at": issued_at,
+            "issued_at": issued_at.astype("datetime64[us]"),
         },
         nan_to_null=True,
     )

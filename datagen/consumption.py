@@ -55,7 +55,7 @@ LOAD_FACTOR = {"industrial_hv": (0.45, 0.8), "sme_commercial": (0.25, 0.5),
                "comfortable_owners": (0.25, 0.35), "stressed_cash_payers": (0.25, 0.35),
                "solar_adopters": (0.25, 0.35), "electric_heating": (0.3, 0.45),
                "agricultural_pumping": (0.15, 0.4)}
-SOLAR_RATIO_ADOPTER = (0.9, 1.3)  # yearly generation / consumption: net exporters in summer
+SOLAR_RATIO_ADOPTER = (0.8, 1.2)  # yearly generation / consumption: net exporters in summer
 SOLAR_RATIO_SMALL = (0.15, 0.35)  # small rooftop systems on other archetypes
 
 

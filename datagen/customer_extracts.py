@@ -93,14 +93,16 @@ class CustomerExtracts:
                 "region": pl.Series(REGIONS).gather(pop.region[idx]),
                 "feeder_id": format_ids("feeder", pop.feeder[idx]),
                 "voltage_level": pl.Series(VOLTAGE_LEVELS).gather(pop.voltage[idx]),
-                "contracted_capacity_kva": pop.contracted_capacity_kva[idx],
+                "contracted_capacity_kva": pl.Series(
+                    pop.contracted_capacity_kva[idx], nan_to_null=True
+                ),
                 "connected_on": pop.connected_on[idx],
                 "disconnected_on": np.where(known, disconnected, np.datetime64("NaT")),
                 "has_solar": pop.has_solar[idx],
                 "payment_method": pl.Series(PAYMENT_METHODS).gather(pop.payment_method[idx]),
                 "budget_billing": pop.budget_billing[idx],
                 "paperless": pop.paperless[idx],
-                "updated_at": pop.updated_at[idx],
+                "updated_at": pop.updated_at[idx].astype("datetime64[us]"),
             }
         )
         pii = pii_columns(pop.contact, idx, pop.customer_class, pop.region)

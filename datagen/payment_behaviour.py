@@ -64,9 +64,9 @@ class PaymentBehaviour:
         self._bounce = A.per_archetype(P_BOUNCE)
 
     def plan(
-        self, rng: np.random.Generator, cust: np.ndarray, due: np.ndarray, calendar_month: int
+        self, rng: np.random.Generator, cust: np.ndarray, calendar_month: int
     ) -> PaymentPlan:
-        """Draw a plan for each bill (customer `cust`, due on `due`)."""
+        """Draw a plan for each bill of customers `cust` billed in `calendar_month`."""
         n = len(cust)
         arch = self.arch[cust]
         p = self.on_time_propensity[cust]

@@ -44,7 +44,7 @@ class PaymentBook:
         rng = stream(self.seed, "payments", m)
         b = np.flatnonzero(batch.payable)
         cust, amount, due = batch.customer[b], batch.amount[b], batch.due_date[b]
-        plan = self.behaviour.plan(rng, cust, due, self.window.calendar_month(m))
+        plan = self.behaviour.plan(rng, cust, self.window.calendar_month(m))
         direct_debit = self.pop.payment_method[cust] == PAYMENT_METHODS.index("direct_debit")
         due_ts = due.astype("datetime64[s]")
         on_time_at = np.where(
@@ -71,7 +71,7 @@ class PaymentBook:
         n = len(order)
         new = pl.DataFrame(
             {"number": self.next_number + np.arange(n), "customer": c[order],
-             "bill": bill[order], "paid_at": at[order], "amount": amt[order],
+             "bill": bill[order], "paid_at": at[order].astype("datetime64[us]"), "amount": amt[order],
              "channel": channel[order].astype(np.int8)},
             schema=_PENDING_SCHEMA,
         )

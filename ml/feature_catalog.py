@@ -30,7 +30,7 @@ NUMERIC_FEATURES = (
     "kwh_avg_month",
     "kwh_growth",  # last 3 months vs same 3 months a year earlier, minus 1; nullable
     "kwh_seasonality",  # max monthly kWh / mean monthly kWh
-    "kwh_winter_share",  # share of kWh billed in Dec-Feb
+    "kwh_winter_share",  # kWh billed in Dec-Feb / total absolute monthly kWh (net export < 0)
     "kwh_summer_share",  # share of kWh billed in Jun-Aug
     "kwh_volatility",  # coefficient of variation of monthly kWh
     "tou_peak_share",  # peak kWh / TOU-split kWh; nullable (no TOU bills)

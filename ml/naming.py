@@ -1,9 +1,10 @@
 """Human-readable segment names generated from a segment's most distinctive traits.
 
 Grain: one name per segment of one model. The phrase table is `ml/config/naming.yaml` (the
-`naming` config section): a trait speaks when its index (population = 100) is at least
-`high_index` (its "high" phrase) or at most `low_index` (its "low" phrase); traits are taken
-in order of |log index| and each phrase fills a slot of
+`naming` config section): a trait speaks when its z (segment mean minus population mean, in
+population standard deviations; see `ml/profiles.py`) is at least `min_z` (its "high"
+phrase) or at most -`min_z` (its "low" phrase); traits are taken in order of |z| and each
+phrase fills a slot of
 
     <adjectives> <noun, or default_noun> <suffixes>, <qualifiers>
 
@@ -19,16 +20,17 @@ from collections.abc import Iterable
 from ml.profiles import ranked_traits
 
 
-def _phrases(index_by_trait: dict[str, float | None], config: dict) -> list[tuple[str, str]]:
+def _phrases(z_by_trait: dict[str, float | None], config: dict) -> list[tuple[str, str]]:
     """(slot, text) for every speaking trait, strongest first; at most one noun."""
     phrases, has_noun, seen = [], False, set()
-    for trait, index in ranked_traits(index_by_trait):
+    min_z = float(config["min_z"])
+    for trait, z in ranked_traits(z_by_trait):
         spec = config["phrases"].get(trait)
         if spec is None:
             continue
-        if index >= config["high_index"] and spec.get("high"):
+        if z >= min_z and spec.get("high"):
             text = spec["high"]
-        elif index <= config["low_index"] and spec.get("low"):
+        elif z <= -min_z and spec.get("low"):
             text = spec["low"]
         else:
             continue
@@ -59,14 +61,14 @@ def compose_name(phrases: list[tuple[str, str]], config: dict) -> str:
 
 
 def segment_name(
-    index_by_trait: dict[str, float | None],
+    z_by_trait: dict[str, float | None],
     config: dict,
     taken: Iterable[str] = (),
     segment_id: str = "",
 ) -> str:
     """Generated name of one segment, not equal to any name in `taken`."""
     taken_set = set(taken)
-    phrases = _phrases(index_by_trait, config)
+    phrases = _phrases(z_by_trait, config)
     limit = int(config["max_phrases"])
     for n in range(min(limit, len(phrases)), len(phrases) + 1):
         name = compose_name(phrases[:n], config)

@@ -5,17 +5,19 @@ month. Traits are configured in `segmentation.profile` (numeric mart or score co
 attribute shares such as share_cash_payers = share of customers whose payment_method is cash).
 index = 100 * segment mean / population mean of the same month; when the population mean is
 0 the index is 100 if the segment mean is 0 too, and null when the population mean is
-negative or the trait is all null. top_traits lists the traits farthest from the population on
-a log scale, |ln(index / 100)|, with the index clipped to [10, 1000] so that a trait absent
-from a segment counts like one ten times over-represented, not infinitely.
+negative or the trait is all null.
+
+top_traits lists the traits that most distinguish the segment, ranked by |z|, the difference
+of means in population standard deviations, z = (segment mean - population mean) / population
+sd (decision: a log-index ranking let heavy-tailed traits dominate every segment, e.g. kWh when
+a few industrial customers set the population mean, and let a rare attribute shout "x5" when
+5% of a segment has it). Each listed trait shows its ratio index / 100 ("x3.1").
 """
 
 from __future__ import annotations
 
 import numpy as np
 import polars as pl
-
-INDEX_FLOOR, INDEX_CAP = 10.0, 1000.0
 
 
 def trait_names(profile_config: dict) -> list[str]:
@@ -36,8 +38,11 @@ def attribute_share_exprs(profile_config: dict) -> list[pl.Expr]:
     return exprs
 
 
-def profile_table(frame: pl.DataFrame, profile_config: dict) -> pl.DataFrame:
-    """Profiles of `frame` (segment_id, as_of_month, the trait and attribute columns)."""
+def profile_table(frame: pl.DataFrame, profile_config: dict, with_z: bool = False) -> pl.DataFrame:
+    """Profiles of `frame` (segment_id, as_of_month, the trait and attribute columns).
+
+    With `with_z`, the table also carries one `<trait>_z` column per trait.
+    """
     numeric = list(profile_config["traits"])
     traits = trait_names(profile_config)
     missing = [c for c in numeric if c not in frame.columns]
@@ -50,13 +55,15 @@ def profile_table(frame: pl.DataFrame, profile_config: dict) -> pl.DataFrame:
         *attribute_share_exprs(profile_config),
     )
     means = [pl.col(t).mean().alias(f"{t}_mean") for t in traits]
-    population = data.group_by("as_of_month").agg(pl.len().alias("month_total"), *means)
+    sds = [pl.col(t).std(ddof=0).alias(f"{t}_sd") for t in traits]
+    population = data.group_by("as_of_month").agg(pl.len().alias("month_total"), *means, *sds)
     population = population.rename({f"{t}_mean": f"{t}_pop" for t in traits})
     segments = data.group_by("as_of_month", "segment_id").agg(pl.len().alias("n_customers"), *means)
     joined = segments.join(population, on="as_of_month").sort("as_of_month", "segment_id")
-    indexes = []
+    indexes, zs = [], []
     for t in traits:
-        seg, pop = pl.col(f"{t}_mean"), pl.col(f"{t}_pop")
+        seg, pop, sd = pl.col(f"{t}_mean"), pl.col(f"{t}_pop"), pl.col(f"{t}_sd")
+        zs.append(pl.when(sd > 0).then((seg - pop) / sd).otherwise(0.0).alias(f"{t}_z"))
         idx = (
             pl.when(pop > 0)
             .then(100.0 * seg / pop)
@@ -69,6 +76,7 @@ def profile_table(frame: pl.DataFrame, profile_config: dict) -> pl.DataFrame:
         pl.col("n_customers").cast(pl.Int64),
         (pl.col("n_customers") / pl.col("month_total")).alias("share"),
         *indexes,
+        *zs,
     )
     table = table.select(
         "segment_id",
@@ -77,31 +85,37 @@ def profile_table(frame: pl.DataFrame, profile_config: dict) -> pl.DataFrame:
         "share",
         *[f"{t}_mean" for t in traits],
         *[f"{t}_index" for t in traits],
+        *[f"{t}_z" for t in traits],
     )
     top = top_traits(table, traits, int(profile_config["top_n"]))
-    return table.with_columns(pl.Series("top_traits", top, dtype=pl.String))
+    table = table.with_columns(pl.Series("top_traits", top, dtype=pl.String))
+    return table if with_z else table.drop([f"{t}_z" for t in traits])
 
 
-def ranked_traits(index_by_trait: dict[str, float | None]) -> list[tuple[str, float]]:
-    """(trait, index) sorted by |ln(index / 100)| descending; null indexes left out."""
-    scored = []
-    for position, (trait, index) in enumerate(index_by_trait.items()):
-        if index is None or not np.isfinite(index):
-            continue
-        distance = abs(np.log(np.clip(index, INDEX_FLOOR, INDEX_CAP) / 100.0))
-        scored.append((-distance, position, trait, float(index)))
-    return [(trait, index) for _, _, trait, index in sorted(scored)]
+def ranked_traits(z_by_trait: dict[str, float | None]) -> list[tuple[str, float]]:
+    """(trait, z) sorted by |z| descending (ties: given order); null z left out."""
+    scored = [
+        (-abs(z), position, trait, float(z))
+        for position, (trait, z) in enumerate(z_by_trait.items())
+        if z is not None and np.isfinite(z)
+    ]
+    return [(trait, z) for _, _, trait, z in sorted(scored)]
 
 
-def _format_ratio(index: float) -> str:
+def _format_ratio(index: float | None, z: float) -> str:
+    if index is None:
+        return f"z{z:+.1f}"
     ratio = index / 100.0
     return f"x{ratio:.1f}" if ratio >= 0.1 else f"x{ratio:.2f}"
 
 
 def top_traits(table: pl.DataFrame, traits: list[str], top_n: int) -> list[str]:
-    """'trait xRATIO; ...' per profile row, RATIO = index / 100."""
+    """'trait xRATIO; ...' per profile row (RATIO = index / 100), strongest |z| first."""
     out = []
-    for row in table.select([f"{t}_index" for t in traits]).iter_rows():
-        ranked = ranked_traits(dict(zip(traits, row, strict=True)))[:top_n]
-        out.append("; ".join(f"{t} {_format_ratio(i)}" for t, i in ranked))
+    z_rows = table.select([f"{t}_z" for t in traits]).iter_rows()
+    index_rows = table.select([f"{t}_index" for t in traits]).iter_rows()
+    for z_row, index_row in zip(z_rows, index_rows, strict=True):
+        index = dict(zip(traits, index_row, strict=True))
+        ranked = ranked_traits(dict(zip(traits, z_row, strict=True)))[:top_n]
+        out.append("; ".join(f"{t} {_format_ratio(index[t], z)}" for t, z in ranked))
     return out

@@ -1,7 +1,5 @@
 """GridSeg's Dagster definitions: the one root that `dagster dev -w workspace.yaml` loads."""
 
-from __future__ import annotations
-
 import os
 
 import dagster as dg
@@ -12,14 +10,25 @@ from orchestration.defs.dbt.assets import dbt_full_rebuild_models, dbt_monthly_m
 from orchestration.defs.dbt.project import dbt_cli_resource  # noqa: E402
 from orchestration.defs.ingest.assets import ingest_assets  # noqa: E402
 from orchestration.defs.ingest.checks import ingest_checks  # noqa: E402
+from orchestration.defs.jobs import nightly_refresh_job, retrain_job  # noqa: E402
+from orchestration.defs.publish.assets import published_segments  # noqa: E402
+from orchestration.defs.schedules import monthly_retrain_schedule, nightly_refresh_schedule  # noqa: E402
+from orchestration.defs.segmentation.assets import segmentation_assets  # noqa: E402
+from orchestration.defs.sensors import landing_files_sensor  # noqa: E402
 from orchestration.defs.warehouse import GridSegPaths  # noqa: E402
+
+ALL_ASSETS = [*ingest_assets, dbt_full_rebuild_models, dbt_monthly_models, *segmentation_assets,
+              published_segments]
 
 
 def build_definitions(data_dir: str = "") -> dg.Definitions:
-    """All assets, checks, schedules and sensors; `data_dir` pins every location (tests)."""
+    """All assets, checks, jobs, schedules and sensors; `data_dir` pins every location (tests)."""
     return dg.Definitions(
-        assets=[*ingest_assets, dbt_full_rebuild_models, dbt_monthly_models],
+        assets=ALL_ASSETS,
         asset_checks=[*ingest_checks],
+        jobs=[nightly_refresh_job, retrain_job],
+        schedules=[nightly_refresh_schedule, monthly_retrain_schedule],
+        sensors=[landing_files_sensor],
         resources={"gridseg": GridSegPaths(data_dir=data_dir), "dbt": dbt_cli_resource()},
     )
 

@@ -5,11 +5,12 @@ import os
 
 import dagster as dg
 
-# The first month a deployment holds; the demo data starts in 2023-01.
-FIRST_MONTH = os.environ.get("GRIDSEG_FIRST_MONTH", "2023-01")
+# The first month a deployment holds (the real AMI sample is 2015, the demo data 2023-2025). end_offset=1 adds the
+# current month: the nightly run refreshes it month-to-date.
+FIRST_MONTH = os.environ.get("GRIDSEG_FIRST_MONTH", "2015-01")
 
 monthly_partitions = dg.MonthlyPartitionsDefinition(
-    start_date=FIRST_MONTH, fmt="%Y-%m", end_offset=0
+    start_date=FIRST_MONTH, fmt="%Y-%m", end_offset=1
 )
 
 

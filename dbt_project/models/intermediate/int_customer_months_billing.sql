@@ -13,6 +13,9 @@ select
     sum(kwh_peak) filter (where kwh_peak is not null and kwh_offpeak is not null) as kwh_peak,
     sum(kwh_offpeak) filter (where kwh_peak is not null and kwh_offpeak is not null) as kwh_offpeak,
     sum(kwh_total) filter (where kwh_peak is not null and kwh_offpeak is not null) as kwh_tou_total,
+    -- gross TOU energy: the denominator of TOU shares, meaningful for net-exporting solar too
+    sum(abs(kwh_peak) + abs(coalesce(kwh_shoulder, 0)) + abs(kwh_offpeak))
+        filter (where kwh_peak is not null and kwh_offpeak is not null) as kwh_tou_gross,
     max(max_demand_kw) as max_demand_kw,
     sum(amount_due) as amount_billed,
     count(*) as n_bills,

@@ -31,7 +31,7 @@ grid as (
 
 select
     grid.*,
-    billing.kwh, billing.kwh_peak, billing.kwh_offpeak, billing.kwh_tou_total, billing.max_demand_kw,
+    billing.kwh, billing.kwh_peak, billing.kwh_offpeak, billing.kwh_tou_total, billing.kwh_tou_gross, billing.max_demand_kw,
     billing.amount_billed, billing.n_bills, billing.n_estimated_bills,
     payments.n_bills_due, payments.n_due_on_time, payments.n_settled, payments.days_late_settled,
     payments.n_payments, payments.n_bounced_payments, payments.n_cash_payments,

@@ -2,6 +2,8 @@
 -- One row per customer x month: punctuality of bills due that month, late settlements, payment
 -- flows, and the receivables balance at month end. Arrears over 60 days age the balance FIFO:
 -- what is still owed beyond the bills that fell due this month or last month.
+-- A deployment without any payments extract (e.g. AMI-only data) gets no rows here: its
+-- punctuality features are unknown (null), not "never paid".
 with settled as (
     select * from {{ ref('int_bills_settled') }}
     where due_month <= '{{ var("max_month") }}'
@@ -94,3 +96,4 @@ select
     greatest(0, balance_end - amount_due_last_2_months) as arrears_over_60d
 from balances
 where {{ in_partition_window('month') }}
+    and exists (select 1 from {{ ref('stg_billing__payments') }})

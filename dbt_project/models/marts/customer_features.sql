@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='as_of_month') }}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='as_of_month', on_schema_change='fail') }}
 -- One row per active customer x as_of_month ('YYYY-MM'): trailing-12-month, point-in-time
 -- features (nothing dated after the end of as_of_month is used). Attributes are the account
 -- master version in force at the end of the month. No PII.
@@ -11,7 +11,7 @@ windowed as (
         customer_id,
         month as as_of_month,
         {{ month_end_of_key('month') }} as month_end,
-        {% for column in ['kwh', 'kwh_peak', 'kwh_offpeak', 'kwh_tou_total', 'amount_billed', 'n_bills',
+        {% for column in ['kwh', 'kwh_peak', 'kwh_offpeak', 'kwh_tou_total', 'kwh_tou_gross', 'amount_billed', 'n_bills',
             'n_estimated_bills', 'n_bills_due', 'n_due_on_time', 'n_settled', 'days_late_settled',
             'n_payments', 'n_bounced_payments', 'n_cash_payments', 'n_interruptions', 'interruption_minutes',
             'n_long_interruptions', 'n_contacts', 'n_contacts_call_center', 'n_contacts_ivr',
@@ -22,6 +22,7 @@ windowed as (
         sum({{ column }}) over w12 as {{ column }}_12m,
         {% endfor %}
         count(kwh) over w12 as months_billed,
+        sum(abs(kwh)) over w12 as kwh_abs_12m,
         avg(kwh) over w12 as kwh_mean,
         max(kwh) over w12 as kwh_max,
         stddev_samp(kwh) over w12 as kwh_std,
@@ -77,21 +78,21 @@ select
     active.as_of_month,
     active.customer_class, active.region, active.tariff_code, active.voltage_level,
     active.payment_method, active.has_solar, active.budget_billing, active.paperless,
-    date_diff('month', active.connected_on, active.month_end) as tenure_months,
+    cast(date_diff('month', active.connected_on, active.month_end) as integer) as tenure_months,
     active.contracted_capacity_kva,
     w.kwh_12m,
     w.kwh_mean as kwh_avg_month,
     case when w.kwh_last_3m_year_ago > 0 then w.kwh_last_3m / w.kwh_last_3m_year_ago - 1 end as kwh_growth,
     case when w.kwh_mean > 0 then w.kwh_max / w.kwh_mean end as kwh_seasonality,
-    case when w.kwh_12m > 0 then coalesce(w.kwh_winter, 0) / w.kwh_12m end as kwh_winter_share,
-    case when w.kwh_12m > 0 then coalesce(w.kwh_summer, 0) / w.kwh_12m end as kwh_summer_share,
+    case when w.kwh_abs_12m > 0 then coalesce(w.kwh_winter, 0) / w.kwh_abs_12m end as kwh_winter_share,
+    case when w.kwh_abs_12m > 0 then coalesce(w.kwh_summer, 0) / w.kwh_abs_12m end as kwh_summer_share,
     case when abs(w.kwh_mean) > 0 then coalesce(w.kwh_std, 0) / abs(w.kwh_mean) end as kwh_volatility,
     coalesce(
-        case when w.kwh_tou_total_12m > 0 then w.kwh_peak_12m / w.kwh_tou_total_12m end,
+        case when w.kwh_tou_gross_12m > 0 then w.kwh_peak_12m / w.kwh_tou_gross_12m end,
         case when w.ami_kwh_12m > 0 then w.ami_peak_kwh_12m / w.ami_kwh_12m end
     ) as tou_peak_share,
     coalesce(
-        case when w.kwh_tou_total_12m > 0 then w.kwh_offpeak_12m / w.kwh_tou_total_12m end,
+        case when w.kwh_tou_gross_12m > 0 then w.kwh_offpeak_12m / w.kwh_tou_gross_12m end,
         case when w.ami_kwh_12m > 0 then w.ami_offpeak_kwh_12m / w.ami_kwh_12m end
     ) as tou_offpeak_share,
     coalesce(w.max_demand_kw, w.ami_max_kw) as max_demand_kw,
@@ -99,17 +100,17 @@ select
         then (w.kwh_12m / (w.months_billed * 730.0)) / active.contracted_capacity_kva end as capacity_utilisation,
     coalesce(w.amount_billed_12m, 0) as revenue_12m,
     case when w.kwh_12m > 0 then w.amount_billed_12m / w.kwh_12m end as avg_price_per_kwh,
-    w.net_export_months,
+    cast(w.net_export_months as integer) as net_export_months,
     case when w.n_bills_12m > 0 then w.n_estimated_bills_12m / w.n_bills_12m end as estimated_bill_share,
     case when w.n_bills_due_12m > 0 then w.n_due_on_time_12m / w.n_bills_due_12m end as on_time_payment_ratio,
     case when w.n_settled_12m > 0 then w.days_late_settled_12m / w.n_settled_12m end as avg_days_late,
     w.arrears_over_60d,
-    coalesce(w.n_bounced_payments_12m, 0) as n_bounced_payments,
+    cast(coalesce(w.n_bounced_payments_12m, 0) as integer) as n_bounced_payments,
     case when w.n_payments_12m > 0 then w.n_cash_payments_12m / w.n_payments_12m end as cash_payment_share,
     {% for column in ['n_interruptions', 'interruption_minutes', 'n_long_interruptions', 'n_contacts',
         'n_contacts_call_center', 'n_contacts_ivr', 'n_contacts_digital', 'n_contacts_walk_in', 'n_complaints',
         'n_billing_disputes', 'n_payment_arrangements', 'n_disconnections_nonpayment', 'n_field_orders'] %}
-    coalesce(w.{{ column }}_12m, 0) as {{ column }},
+    cast(coalesce(w.{{ column }}_12m, 0) as integer) as {{ column }},
     {% endfor %}
     case when w.n_resolved_12m > 0 then w.resolution_hours_12m / w.n_resolved_12m end as mean_resolution_hours,
     case when w.n_surveys_12m > 0 then w.survey_score_sum_12m / w.n_surveys_12m end as survey_satisfaction,

@@ -156,6 +156,8 @@ def _check_text_types(conn: duckdb.DuckDBPyConnection, name: str, columns: dict[
     Single unparseable values are row problems, quarantined later in staging.
     """
     typed = [(c, t) for c, t in columns.items() if t in TEXT_PARSES]
+    if not typed:
+        return
     probes = []
     for column, logical in typed:
         present = f"nullif(trim(\"{column}\"), '') is not null"

@@ -63,7 +63,7 @@ checked as (
         flagged.*,
         case
             when flagged.bill_id is null or flagged.customer_id is null then 'missing_key'
-            when revision is null or kwh_total is null or amount_due is null
+            when flagged.revision is null or kwh_total is null or amount_due is null
                 or {{ is_unparsed('raw_kwh_peak', 'kwh_peak') }}
                 or {{ is_unparsed('raw_kwh_shoulder', 'kwh_shoulder') }}
                 or {{ is_unparsed('raw_kwh_offpeak', 'kwh_offpeak') }}

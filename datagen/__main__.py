@@ -1,0 +1,5 @@
+"""`python -m datagen`: see `datagen.cli`."""
+
+from datagen.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Fault injection (`--faults RATE`): bad rows and bad files, with a ledger of what went where."""
