@@ -81,6 +81,8 @@ class Billing:
         revised = np.flatnonzero(
             ~cancelled & (rng.random(n) < np.where(estimated, P_REVISE_ESTIMATED, P_REVISE_ACTUAL))
         )
+        if m + 1 >= w.n_months:  # revisions of the last month would come after the data ends
+            revised = revised[:0]
         number = self.next_number + np.arange(n)
         self.next_number += n
         issued_at = (end + rng.integers(1, 4, n) * DAY).astype("datetime64[s]") + rng.integers(

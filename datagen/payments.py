@@ -64,9 +64,8 @@ class PaymentBook:
         ]
         c, bill, at, amt = (np.concatenate(x) for x in zip(*events, strict=True))
         channel = self._channels(rng, c)
+        bill = np.where(rng.random(len(c)) < P_UNAPPLIED, -1, bill)  # unapplied payments
         c, bill, at, amt, channel = self._bounces(rng, c, bill, at, amt, channel)
-        unapplied = (amt > 0) & (rng.random(len(c)) < P_UNAPPLIED)
-        bill = np.where(unapplied, -1, bill)
         order = np.lexsort((bill, at))
         n = len(order)
         new = pl.DataFrame(

@@ -85,6 +85,12 @@ SEGMENTATION_FEATURES = (
     "n_complaints",
     "n_payment_arrangements",
     "tenure_months",
+    # AMI load shape: used only when observed for at least `min_feature_coverage` of the
+    # customers (segmentation.yaml); otherwise dropped with a note in the model metrics.
+    "load_factor",
+    "peak_hour_share",
+    "night_share",
+    "weekday_weekend_ratio",
 )
 
 LOG_FEATURES = (

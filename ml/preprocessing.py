@@ -150,14 +150,23 @@ def fit_preprocessor(
     return params, pipeline
 
 
-def unusable_features(frame: pl.DataFrame, features: Sequence[str]) -> dict[str, str]:
-    """Features that cannot separate customers: {feature: 'all null' | 'constant'}."""
+def unusable_features(
+    frame: pl.DataFrame, features: Sequence[str], min_coverage: float = 0.0
+) -> dict[str, str]:
+    """Features not to cluster on: {feature: 'all null' | 'constant' | 'sparse (...)'}.
+
+    A feature observed for fewer than `min_coverage` of the rows is sparse: imputing most
+    customers to the median would create an artificial cluster of "not observed".
+    """
     raw = numeric_matrix(frame, features)
     notes: dict[str, str] = {}
     for j, name in enumerate(features):
         col = raw[:, j][~np.isnan(raw[:, j])]
+        coverage = col.size / max(raw.shape[0], 1)
         if col.size == 0:
             notes[name] = "all null"
         elif col.min() == col.max():
             notes[name] = "constant"
+        elif coverage < min_coverage:
+            notes[name] = f"sparse ({coverage:.0%} observed)"
     return notes

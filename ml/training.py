@@ -60,7 +60,7 @@ def train_segmentation(
     as_of_month = _check_training_frame(features)
     seg = config["segmentation"]
     requested = list(seg["features"] or SEGMENTATION_FEATURES)
-    dropped = unusable_features(features, requested)
+    dropped = unusable_features(features, requested, float(seg["min_feature_coverage"]))
     used = [f for f in requested if f not in dropped]
     if not used:
         raise ValueError(f"train_segmentation: no usable feature (dropped: {dropped})")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import polars as pl
 
 from orchestration.settings import Paths
 
@@ -40,3 +41,8 @@ class GridSegPaths(dg.ConfigurableResource):
             yield conn
         finally:
             conn.close()
+
+
+def query_frame(conn: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pl.DataFrame:
+    """Run a query and fetch the whole result as a Polars frame (DuckDB 2.0 results stream)."""
+    return pl.from_arrow(conn.sql(sql, params=params or None).to_arrow_table())

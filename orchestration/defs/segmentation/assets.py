@@ -25,7 +25,7 @@ from orchestration.defs.segmentation.warehouse_io import (
     replace_months,
     upsert_rows,
 )
-from orchestration.defs.warehouse import WAREHOUSE_POOL, GridSegPaths
+from orchestration.defs.warehouse import WAREHOUSE_POOL, GridSegPaths, query_frame
 
 FEATURES_KEY = dg.AssetKey(["marts", "customer_features"])
 
@@ -150,10 +150,11 @@ def segment_profiles(context: dg.AssetExecutionContext, gridseg: GridSegPaths) -
         months = feature_months(conn, min_month, max_month)
         profiles = []
         for month in months:
-            scored = conn.execute(
+            scored = query_frame(
+                conn,
                 "select * from ml.customer_segments_history where as_of_month = ? order by customer_id",
                 [month],
-            ).pl()
+            )
             profiles.append(build_segment_profiles(read_features(conn, [month]), scored, model, ml_config))
         if profiles:
             replace_months(conn, "segment_profiles", pl.concat(profiles, how="diagonal_relaxed"), months)

@@ -5,16 +5,19 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
+from orchestration.defs.warehouse import query_frame
+
 FEATURES_TABLE = "marts.customer_features"
 
 
 def read_features(conn: duckdb.DuckDBPyConnection, months: list[str]) -> pl.DataFrame:
     """customer_features rows of the given months, in a stable order."""
-    return conn.execute(
+    return query_frame(
+        conn,
         f"select * from {FEATURES_TABLE} where as_of_month in (select unnest(?)) "
         "order by as_of_month, customer_id",
         [months],
-    ).pl()
+    )
 
 
 def feature_months(conn: duckdb.DuckDBPyConnection, min_month: str, max_month: str) -> list[str]:
