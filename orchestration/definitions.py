@@ -1,10 +1,13 @@
 """GridSeg's Dagster definitions: the one root that `dagster dev -w workspace.yaml` loads."""
 
 import os
+import warnings
 
 import dagster as dg
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+# BackfillPolicy is "beta" in Dagster 1.13; single-run backfills are a deliberate choice here.
+warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
 from orchestration.defs.dbt.assets import dbt_full_rebuild_models, dbt_monthly_models  # noqa: E402
 from orchestration.defs.dbt.project import dbt_cli_resource  # noqa: E402

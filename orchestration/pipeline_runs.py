@@ -3,6 +3,7 @@ tests all go through here, so they exercise exactly what Dagster runs."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -49,10 +50,12 @@ def run_all(
     instance: dg.DagsterInstance | None = None,
     report: Callable[[str], None] = print,
     skip: tuple[str, ...] = (),
+    log_file: Path | None = None,
 ) -> dict[str, float]:
     """Run every stage; partitioned stages as one backfill run over all data months.
 
-    Returns seconds per stage.
+    With `log_file`, Dagster's and dbt's own output goes there and only stage lines are
+    reported. Returns seconds per stage.
     """
     paths.export_env()
     assets = list(defs.assets or [])
@@ -70,10 +73,28 @@ def run_all(
         window = f" {months[0]}..{months[1]}" if partitioned and months else ""
         report(f"[{name}]{window} ...")
         started = time.perf_counter()
-        result = dg.materialize(
-            [*assets, *checks], selection=selection, resources=resources, instance=instance,
-            tags=tags, raise_on_error=True,
-        )
+        with _captured(log_file):
+            result = dg.materialize(
+                [*assets, *checks], selection=selection, resources=resources, instance=instance,
+                tags=tags, raise_on_error=True, run_config=_run_config(log_file),
+            )
         timings[name] = time.perf_counter() - started
         report(f"[{name}] done in {timings[name]:.1f} s ({len(result.get_asset_materialization_events())} materialisations)")
     return timings
+
+
+def _run_config(log_file: Path | None) -> dict:
+    level = "DEBUG" if log_file else "INFO"
+    return {"loggers": {"console": {"config": {"log_level": level}}}}
+
+
+@contextlib.contextmanager
+def _captured(log_file: Path | None):
+    """Send stdout and stderr (Dagster's console logger, dbt's output) to a log file."""
+    if log_file is None:
+        yield
+        return
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_file, "a", encoding="utf-8") as handle:
+        with contextlib.redirect_stdout(handle), contextlib.redirect_stderr(handle):
+            yield

@@ -103,8 +103,10 @@ def test_industrial_consumption_dwarfs_residential(bills):
     assert median["comfortable_owners"] < median["electric_heating"]
 
 
-def test_smes_use_peak_energy_and_heating_uses_off_peak(bills):
-    tou = bills.filter(pl.col("kwh_peak").is_not_null() & (pl.col("kwh_total") > 0))
+def test_smes_use_peak_energy_and_heating_uses_off_peak(parquet_run, bills):
+    solar = latest_customers(parquet_run.landing).select("customer_id", "has_solar")
+    bills = bills.join(solar, on="customer_id")
+    tou = bills.filter(pl.col("kwh_peak").is_not_null() & ~pl.col("has_solar"))
     peak = _by(tou, (pl.col("kwh_peak") / pl.col("kwh_total")).mean())
     offpeak = _by(tou, (pl.col("kwh_offpeak") / pl.col("kwh_total")).mean())
     assert peak["sme_commercial"] > 0.45 and peak["sme_commercial"] == max(peak.values())

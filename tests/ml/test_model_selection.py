@@ -1,0 +1,98 @@
+"""Choice of k, fixed k, small-segment merge, MiniBatch path, determinism."""
+
+import numpy as np
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from ml.model_selection import assign_to_centroids, choose_k, cluster_customers
+
+
+def blobs(sizes, seed=0, d=6, spread=10.0):
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(0, spread, (len(sizes), d))
+    truth = np.repeat(np.arange(len(sizes)), sizes)
+    return centres[truth] + rng.normal(0, 1, (truth.size, d)), truth
+
+
+def test_rank_sum_rule_picks_the_planted_k(config):
+    x, truth = blobs([150] * 5)
+    result = cluster_customers(x, config["segmentation"])
+    assert result.k == 5 and result.selection == "rank_sum"
+    assert [r["k"] for r in result.k_evaluation] == list(range(4, 11))
+    assert sum(r["chosen"] for r in result.k_evaluation) == 1
+    assert adjusted_rand_score(truth, result.labels) > 0.99
+
+
+def test_fixed_k_overrides_the_search(config):
+    x, _ = blobs([150] * 5)
+    result = cluster_customers(x, {**config["segmentation"], "fixed_k": 6})
+    assert result.k == 6 and result.selection == "fixed_k" and result.k_evaluation == []
+
+
+def test_rank_sum_ties_go_to_the_smaller_k():
+    rows = [
+        {"k": 4, "silhouette": 0.5, "davies_bouldin": 0.9, "calinski_harabasz": 100.0},
+        {"k": 5, "silhouette": 0.4, "davies_bouldin": 0.8, "calinski_harabasz": 100.0},
+        {"k": 6, "silhouette": None, "davies_bouldin": 0.5, "calinski_harabasz": 300.0},
+    ]
+    # ranks: sil (1, 2, 3), db (3, 2, 1), ch (2.5, 2.5, 1) -> sums 6.5, 6.5, 5
+    ranked = choose_k(rows)
+    assert [r["rank_sum"] for r in ranked] == [6.5, 6.5, 5.0]
+    assert [r["k"] for r in ranked if r["chosen"]] == [6]
+    assert [r["k"] for r in choose_k(rows[:2]) if r["chosen"]] == [4]
+
+
+def test_segment_below_min_share_is_merged_into_its_neighbour(config):
+    x, truth = blobs([300, 300, 300, 300, 3])
+    x[truth == 4] += 200.0  # far away, so k-means gives the 3 customers their own cluster
+    section = {**config["segmentation"], "fixed_k": 5, "min_segment_share": 0.01}
+    result = cluster_customers(x, section)
+    assert result.k == 4
+    assert len(result.merges) == 1 and result.merges[0]["share"] < 0.01
+    shares = np.bincount(result.labels) / result.labels.size
+    assert shares.min() >= 0.01
+    big = truth < 4
+    assert adjusted_rand_score(truth[big], result.labels[big]) > 0.99
+
+
+def test_clusters_are_numbered_largest_first(config):
+    x, _ = blobs([50, 400, 120, 260])
+    result = cluster_customers(x, {**config["segmentation"], "fixed_k": 4})
+    sizes = np.bincount(result.labels)
+    assert list(sizes) == sorted(sizes, reverse=True) == [400, 260, 120, 50]
+
+
+def test_labels_are_the_nearest_centroid(config):
+    x, _ = blobs([100] * 4)
+    result = cluster_customers(x, {**config["segmentation"], "fixed_k": 4})
+    np.testing.assert_array_equal(result.labels, assign_to_centroids(x, result.centroids))
+
+
+def test_minibatch_above_threshold_still_recovers_groups(config):
+    x, truth = blobs([400] * 4)
+    section = {**config["segmentation"], "fixed_k": 4, "minibatch_threshold": 500}
+    result = cluster_customers(x, section)
+    assert result.algorithm == "MiniBatchKMeans"
+    assert adjusted_rand_score(truth, result.labels) > 0.99
+
+
+def test_same_data_and_seed_give_identical_results(config):
+    x, _ = blobs([120] * 5, seed=3)
+    a = cluster_customers(x, config["segmentation"])
+    b = cluster_customers(x, config["segmentation"])
+    np.testing.assert_array_equal(a.labels, b.labels)
+    np.testing.assert_array_equal(a.centroids, b.centroids)
+    assert a.k_evaluation == b.k_evaluation
+
+
+def test_k_range_is_clipped_on_tiny_data(config):
+    x, _ = blobs([2, 2, 1])  # 5 customers: k in [4, 10] is clipped to n - 1 = 4
+    result = cluster_customers(x, config["segmentation"])
+    assert [r["k"] for r in result.k_evaluation] == [4]
+    result = cluster_customers(x, {**config["segmentation"], "k_min": 2})
+    assert [r["k"] for r in result.k_evaluation] == [2, 3, 4]
+
+
+def test_identical_rows_cannot_be_segmented(config):
+    with pytest.raises(ValueError, match="distinct"):
+        cluster_customers(np.ones((10, 3)), config["segmentation"])

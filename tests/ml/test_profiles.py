@@ -1,0 +1,101 @@
+"""Segment profiles: shares, means, index vs population, top traits."""
+
+import polars as pl
+import pytest
+
+from ml.profiles import profile_table, trait_names
+
+
+@pytest.fixture(scope="module")
+def profile_config(config):
+    return config["segmentation"]["profile"]
+
+
+def two_months(planted):
+    may = planted.with_columns(pl.lit("2024-05").alias("as_of_month"))
+    june = planted.head(700)
+    frame = pl.concat([may, june]).with_columns(
+        pl.col("planted_group").alias("segment_id"),
+        pl.lit(50.0).alias("value_score"),
+        pl.lit(80.0).alias("satisfaction_score"),
+    )
+    return frame
+
+
+def test_one_row_per_segment_and_month_with_shares_summing_to_one(planted, profile_config):
+    table = profile_table(two_months(planted), profile_config)
+    assert table.height == 5 + 4  # June has only four planted groups in its first 700 rows
+    sums = table.group_by("as_of_month").agg(pl.col("share").sum(), pl.col("n_customers").sum())
+    assert dict(sums.select("as_of_month", "n_customers").iter_rows()) == {
+        "2024-05": 1000,
+        "2024-06": 700,
+    }
+    assert sums["share"].to_list() == pytest.approx([1.0, 1.0])
+
+
+def test_whole_population_as_one_segment_has_index_100(planted, profile_config):
+    frame = two_months(planted).with_columns(pl.lit("ALL").alias("segment_id"))
+    table = profile_table(frame, profile_config)
+    index_cols = [c for c in table.columns if c.endswith("_index")]
+    values = table.select(index_cols).to_numpy()
+    assert values[~(values != values)] == pytest.approx(100.0)  # every defined index is 100
+
+
+def test_share_weighted_indexes_average_to_100(planted, profile_config):
+    table = profile_table(
+        two_months(planted).filter(pl.col("as_of_month") == "2024-05"), profile_config
+    )
+    for trait in ["kwh_avg_month", "share_solar", "n_complaints", "tenure_months"]:
+        assert (table["share"] * table[f"{trait}_index"]).sum() == pytest.approx(100.0)
+
+
+def test_attribute_shares_and_means(planted, profile_config):
+    table = profile_table(two_months(planted), profile_config).filter(
+        pl.col("as_of_month") == "2024-05"
+    )
+    solar = table.filter(pl.col("segment_id") == "solar").row(0, named=True)
+    assert solar["share_solar_mean"] == 1.0
+    assert solar["share_solar_index"] == pytest.approx(100.0 / 0.2)
+    stressed = table.filter(pl.col("segment_id") == "stressed").row(0, named=True)
+    assert stressed["share_cash_payers_mean"] == 1.0
+    expected = planted.filter(pl.col("planted_group") == "stressed")["avg_days_late"].mean()
+    assert stressed["avg_days_late_mean"] == pytest.approx(expected)
+
+
+def test_top_traits_name_the_planted_differences(planted, profile_config):
+    table = profile_table(two_months(planted), profile_config)
+    top = dict(
+        table.filter(pl.col("as_of_month") == "2024-05")
+        .select("segment_id", "top_traits")
+        .iter_rows()
+    )
+    assert top["solar"].startswith("share_solar x5.0")
+    assert "share_industrial x5.0" in top["industrial"]
+    assert all(len(t.split("; ")) == profile_config["top_n"] for t in top.values())
+
+
+def test_index_edge_cases(profile_config):
+    config = {**profile_config, "traits": ["kwh_growth", "n_complaints"], "attribute_shares": {}}
+    frame = pl.DataFrame(
+        {
+            "segment_id": ["A", "A", "B"],
+            "as_of_month": ["2024-01"] * 3,
+            "kwh_growth": [-0.2, -0.1, -0.3],  # negative population mean -> no index
+            "n_complaints": [0, 0, 0],  # population mean 0 and segment mean 0 -> 100
+        }
+    )
+    table = profile_table(frame, config)
+    assert table["kwh_growth_index"].null_count() == 2
+    assert table["n_complaints_index"].to_list() == [100.0, 100.0]
+
+
+def test_trait_names_lists_numeric_then_attribute_traits(profile_config):
+    names = trait_names(profile_config)
+    assert names[0] == profile_config["traits"][0] and "share_cash_payers" in names
+
+
+def test_missing_trait_column_is_a_clear_error(profile_config):
+    with pytest.raises(ValueError, match="profile traits missing"):
+        profile_table(
+            pl.DataFrame({"segment_id": ["A"], "as_of_month": ["2024-01"]}), profile_config
+        )

@@ -1,0 +1,98 @@
+"""Strategy playbook: rule order, conditions, segment traits, defaults, validation."""
+
+import polars as pl
+import pytest
+
+from ml.pipeline import load_config
+from ml.strategies import recommend_strategies, segment_strategies
+
+BASE = {
+    "segment_id": "S01",
+    "value_tier": "medium",
+    "value_level": "medium",
+    "satisfaction_level": "high",
+    "credit_rating": "A",
+    "has_solar": False,
+    "customer_class": "residential",
+    "kwh_avg_month": 400.0,
+}
+TRAITS = {"S01": {"n_contacts_call_center": 100.0}, "S02": {"n_contacts_call_center": 180.0}}
+
+
+def recommend(config, *changes: dict) -> list[str]:
+    frame = pl.DataFrame([BASE | c for c in changes])
+    return recommend_strategies(frame, TRAITS, config["strategies"]).to_list()
+
+
+@pytest.mark.parametrize(
+    "changes, expected",
+    [
+        ({}, "standard_service"),
+        ({"value_tier": "VIP", "value_level": "high"}, "dedicated_account_manager"),
+        ({"value_tier": "high", "customer_class": "industrial"}, "large_account_programme"),
+        ({"value_level": "high", "satisfaction_level": "low"}, "service_recovery"),
+        ({"credit_rating": "D"}, "payment_arrangement_budget_billing"),
+        ({"has_solar": True}, "solar_storage_advisory"),
+        ({"kwh_avg_month": 900.0}, "energy_efficiency_programme"),  # min is inclusive
+        ({"kwh_avg_month": 1500.0, "customer_class": "commercial"}, "standard_service"),
+        ({"segment_id": "S02"}, "digital_self_service"),  # segment trait index 180 >= 150
+    ],
+)
+def test_each_rule_of_the_default_playbook(config, changes, expected):
+    assert recommend(config, changes) == [expected]
+
+
+def test_first_matching_rule_wins(config):
+    vip_in_arrears = {"value_tier": "VIP", "credit_rating": "D", "has_solar": True}
+    assert recommend(config, vip_in_arrears) == ["dedicated_account_manager"]
+
+
+def test_every_customer_gets_exactly_one_strategy_in_row_order(config):
+    rows = [{}, {"credit_rating": "C"}, {"segment_id": "S09"}, {"has_solar": None}]
+    out = recommend(config, *rows)
+    assert out == [
+        "standard_service",
+        "payment_arrangement_budget_billing",
+        "standard_service",
+        "standard_service",
+    ]
+
+
+def test_playbook_validation(config):
+    unknown = load_config(
+        {
+            "strategies": {
+                "rules": [
+                    {"strategy": "standard_service", "when": {"no_such_column": [1]}},
+                    {"strategy": "standard_service", "when": {}},
+                ]
+            }
+        }
+    )
+    with pytest.raises(ValueError, match="unknown field 'no_such_column'"):
+        recommend(unknown, {})
+    no_default = load_config(
+        {"strategies": {"rules": [{"strategy": "standard_service", "when": {"value_tier": ["x"]}}]}}
+    )
+    with pytest.raises(ValueError, match="without conditions"):
+        recommend(no_default, {})
+    undescribed = load_config({"strategies": {"rules": [{"strategy": "free_beer", "when": {}}]}})
+    with pytest.raises(ValueError, match="free_beer"):
+        recommend(undescribed, {})
+
+
+def test_segment_strategy_is_the_most_common_with_ties_to_rule_order(config):
+    ids = pl.Series(["S01", "S01", "S01", "S02", "S02"])
+    strategies = pl.Series(
+        [
+            "standard_service",
+            "solar_storage_advisory",
+            "solar_storage_advisory",
+            "standard_service",
+            "dedicated_account_manager",
+        ]
+    )
+    assert segment_strategies(ids, strategies, config["strategies"]) == {
+        "S01": "solar_storage_advisory",
+        "S02": "dedicated_account_manager",
+    }
