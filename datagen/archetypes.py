@@ -42,6 +42,11 @@ def per_archetype(table: Mapping[str, float]) -> np.ndarray:
     return np.array([table[name] for name in ARCHETYPES], dtype=np.float64)
 
 
+def column(table: Mapping[str, Sequence[float]], i: int) -> np.ndarray:
+    """Column i of a trait table (archetype -> row of numbers) as an array by archetype code."""
+    return per_archetype({name: row[i] for name, row in table.items()})
+
+
 def probability_matrix(
     table: Mapping[str, Mapping[str, float]], values: Sequence[str]
 ) -> np.ndarray:
@@ -66,10 +71,8 @@ def draw_categorical(
     return codes
 
 
-def uniform_range(
-    rng: np.random.Generator, table: Mapping[str, tuple[float, float]], arch: np.ndarray
+def uniform_between(
+    rng: np.random.Generator, low: np.ndarray, high: np.ndarray, arch: np.ndarray
 ) -> np.ndarray:
-    """Uniform draws in a per-archetype (low, high) range."""
-    low = per_archetype({k: v[0] for k, v in table.items()})[arch]
-    high = per_archetype({k: v[1] for k, v in table.items()})[arch]
-    return low + (high - low) * rng.random(len(arch))
+    """Uniform draws between per-archetype bounds (arrays indexed by archetype code)."""
+    return low[arch] + (high[arch] - low[arch]) * rng.random(len(arch))

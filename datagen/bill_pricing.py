@@ -60,7 +60,8 @@ class BillPricer:
         demand = np.where(
             metered,
             np.round(
-                consumption / (hours * self.load.load_factor[idx])
+                consumption
+                / (hours * self.load.load_factor[idx])
                 * np.exp(DEMAND_SIGMA * rng.standard_normal(n)),
                 1,
             ),
@@ -84,4 +85,3 @@ class BillPricer:
 def days_in_period(start: np.ndarray, end: np.ndarray) -> np.ndarray:
     """Inclusive length of billing periods in days."""
     return ((end - start) / np.timedelta64(1, "D") + 1).astype(np.float64)
-

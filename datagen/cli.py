@@ -25,10 +25,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="data/landing", help="landing-zone directory")
     p.add_argument("--truth", default="data/truth", help="truth directory (archetypes, manifest)")
     p.add_argument("--format", choices=("parquet", "csv"), default="parquet", dest="fmt")
-    p.add_argument("--ami-customers", type=int, default=0,
-                   help="write hourly meter_reads for the first K customers")
-    p.add_argument("--faults", type=float, default=0.0,
-                   help="fault-injection rate 0..1 (bad rows and bad files)")
+    p.add_argument(
+        "--ami-customers",
+        type=int,
+        default=0,
+        help="write hourly meter_reads for the first K customers",
+    )
+    p.add_argument(
+        "--faults",
+        type=float,
+        default=0.0,
+        help="fault-injection rate 0..1 (bad rows and bad files)",
+    )
     return p
 
 
@@ -37,8 +45,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        check_arguments(args.customers, args.months, args.start, args.seed, args.fmt,
-                        args.ami_customers, args.faults)
+        check_arguments(
+            args.customers,
+            args.months,
+            args.start,
+            args.seed,
+            args.fmt,
+            args.ami_customers,
+            args.faults,
+        )
     except ValueError as err:
         parser.error(str(err))  # exits with status 2
     summary = generate(

@@ -30,17 +30,26 @@ KWH_LEVEL = {
     "electric_heating": (1_150, 0.16, 820, 1_650),
     "agricultural_pumping": (4_500, 0.8, 800, 40_000),
 }
-WINTER_COEF = {"industrial_hv": (-0.05, 0.08), "sme_commercial": (0.0, 0.15),
-               "comfortable_owners": (0.1, 0.35), "stressed_cash_payers": (0.15, 0.45),
-               "solar_adopters": (0.1, 0.3), "electric_heating": (1.0, 2.4),
-               "agricultural_pumping": (0.0, 0.2)}
-SUMMER_COEF = {"industrial_hv": (0.0, 0.06), "sme_commercial": (0.1, 0.3),
-               "comfortable_owners": (0.0, 0.15), "stressed_cash_payers": (0.0, 0.1),
-               "solar_adopters": (0.0, 0.15), "electric_heating": (0.0, 0.05),
-               "agricultural_pumping": (2.6, 5.0)}
-MONTH_NOISE = {"industrial_hv": 0.05, "sme_commercial": 0.08, "comfortable_owners": 0.09,
-               "stressed_cash_payers": 0.12, "solar_adopters": 0.1, "electric_heating": 0.1,
-               "agricultural_pumping": 0.18}
+# Seasonality coefficients, uniform per customer: winter low, high; summer low, high.
+SEASONALITY = {
+    "industrial_hv": (-0.05, 0.08, 0.0, 0.06),
+    "sme_commercial": (0.0, 0.15, 0.1, 0.3),
+    "comfortable_owners": (0.1, 0.35, 0.0, 0.15),
+    "stressed_cash_payers": (0.15, 0.45, 0.0, 0.1),
+    "solar_adopters": (0.1, 0.3, 0.0, 0.15),
+    "electric_heating": (1.0, 2.4, 0.0, 0.05),
+    "agricultural_pumping": (0.0, 0.2, 2.6, 5.0),
+}
+# Sigma of month-to-month noise; load factor (mean / max demand) uniform low, high.
+VARIATION = {
+    "industrial_hv": (0.05, 0.45, 0.8),
+    "sme_commercial": (0.08, 0.25, 0.5),
+    "comfortable_owners": (0.09, 0.25, 0.35),
+    "stressed_cash_payers": (0.12, 0.25, 0.35),
+    "solar_adopters": (0.1, 0.25, 0.35),
+    "electric_heating": (0.1, 0.3, 0.45),
+    "agricultural_pumping": (0.18, 0.15, 0.4),
+}
 # Mean share of consumption in the peak / shoulder / off-peak TOU periods.
 TOU_SHARES = {
     "industrial_hv": (0.30, 0.42, 0.28),
@@ -51,10 +60,6 @@ TOU_SHARES = {
     "electric_heating": (0.12, 0.25, 0.63),
     "agricultural_pumping": (0.15, 0.35, 0.50),
 }
-LOAD_FACTOR = {"industrial_hv": (0.45, 0.8), "sme_commercial": (0.25, 0.5),
-               "comfortable_owners": (0.25, 0.35), "stressed_cash_payers": (0.25, 0.35),
-               "solar_adopters": (0.25, 0.35), "electric_heating": (0.3, 0.45),
-               "agricultural_pumping": (0.15, 0.4)}
 SOLAR_RATIO_ADOPTER = (0.8, 1.2)  # yearly generation / consumption: net exporters in summer
 SOLAR_RATIO_SMALL = (0.15, 0.35)  # small rooftop systems on other archetypes
 
@@ -96,14 +101,9 @@ def draw_load(arch: np.ndarray, has_solar: np.ndarray, seed: int) -> LoadModel:
     """Draw load parameters for every customer from its archetype's ranges."""
     rng = stream(seed, "load")
     n = len(arch)
-    median, sigma, low, high = (
-        A.per_archetype({k: v[i] for k, v in KWH_LEVEL.items()}) for i in range(4)
-    )
-    level = np.clip(median[arch] * np.exp(sigma[arch] * rng.standard_normal(n)), low[arch],
-                    high[arch])
-    alpha = A.probability_matrix(
-        {k: dict(zip("pso", v, strict=True)) for k, v in TOU_SHARES.items()}, "pso"
-    )[arch] * 80.0
+    median, sigma, low, high = (A.column(KWH_LEVEL, i)[arch] for i in range(4))
+    level = np.clip(median * np.exp(sigma * rng.standard_normal(n)), low, high)
+    alpha = np.column_stack([A.column(TOU_SHARES, i)[arch] for i in range(3)]) * 80.0
     tou = rng.gamma(alpha)
     tou /= tou.sum(axis=1, keepdims=True)
     adopter = arch == A.SOLAR
@@ -114,14 +114,19 @@ def draw_load(arch: np.ndarray, has_solar: np.ndarray, seed: int) -> LoadModel:
     )
     return LoadModel(
         level=level,
-        winter=A.uniform_range(rng, WINTER_COEF, arch),
-        summer=A.uniform_range(rng, SUMMER_COEF, arch),
+        winter=_uniform(rng, SEASONALITY, 0, arch),
+        summer=_uniform(rng, SEASONALITY, 2, arch),
         growth=rng.normal(0.0, 0.03, n),
-        noise=A.per_archetype(MONTH_NOISE)[arch],
+        noise=A.column(VARIATION, 0)[arch],
         generation=np.where(has_solar, level * ratio, 0.0),
         tou=tou,
-        load_factor=A.uniform_range(rng, LOAD_FACTOR, arch),
+        load_factor=_uniform(rng, VARIATION, 1, arch),
     )
+
+
+def _uniform(rng: np.random.Generator, table: dict, low: int, arch: np.ndarray) -> np.ndarray:
+    """Uniform draws between columns `low` and `low + 1` of a per-archetype table."""
+    return A.uniform_between(rng, A.column(table, low), A.column(table, low + 1), arch)
 
 
 def contracted_capacity(

@@ -14,26 +14,73 @@ from datagen.contract import WORK_ORDER_CATEGORIES as CATEGORIES
 from datagen.contract import WORK_ORDER_CHANNELS as CHANNELS
 from datagen.streams import stream
 
-MONTHLY_RATE = {"industrial_hv": 0.05, "sme_commercial": 0.15, "comfortable_owners": 0.02,
-                "stressed_cash_payers": 0.3, "solar_adopters": 0.09, "electric_heating": 0.1,
-                "agricultural_pumping": 0.12}
+# Per archetype: routine cases per customer-month; outage reports per outage on the feeder;
+# extra winter (Dec-Mar) billing disputes per customer-month; chance of a payment
+# arrangement in a month after an unsettled bill; mean post-case survey score (1..5).
+RATE, REPORTS_PER_OUTAGE, WINTER_DISPUTES, ARRANGEMENT, SATISFACTION = range(5)
+CONTACT_TRAITS = {
+    "industrial_hv": (0.05, 0.02, 0.0, 0.05, 4.2),
+    "sme_commercial": (0.15, 0.03, 0.005, 0.1, 3.6),
+    "comfortable_owners": (0.02, 0.01, 0.002, 0.1, 4.5),
+    "stressed_cash_payers": (0.3, 0.02, 0.01, 0.3, 2.3),
+    "solar_adopters": (0.09, 0.02, 0.003, 0.1, 4.0),
+    "electric_heating": (0.1, 0.02, 0.06, 0.15, 3.4),
+    "agricultural_pumping": (0.12, 0.12, 0.0, 0.12, 3.2),
+}
 CATEGORY_MIX = {
-    "industrial_hv": {"voltage_quality": 0.35, "meter_fault": 0.15, "information_request": 0.15,
-                      "billing_dispute": 0.1, "outage_report": 0.15, "other": 0.1},
-    "sme_commercial": {"billing_dispute": 0.25, "information_request": 0.3, "meter_fault": 0.1,
-                       "outage_report": 0.1, "complaint": 0.1, "other": 0.15},
-    "comfortable_owners": {"information_request": 0.4, "outage_report": 0.2, "meter_fault": 0.1,
-                           "billing_dispute": 0.1, "other": 0.2},
-    "stressed_cash_payers": {"payment_arrangement": 0.25, "complaint": 0.2,
-                             "billing_dispute": 0.15, "information_request": 0.15,
-                             "reconnection": 0.1, "other": 0.15},
-    "solar_adopters": {"meter_fault": 0.35, "information_request": 0.35,
-                       "billing_dispute": 0.1, "other": 0.2},
-    "electric_heating": {"billing_dispute": 0.3, "information_request": 0.25,
-                         "outage_report": 0.1, "complaint": 0.1, "meter_fault": 0.1,
-                         "other": 0.15},
-    "agricultural_pumping": {"outage_report": 0.3, "vegetation": 0.25, "voltage_quality": 0.1,
-                             "meter_fault": 0.1, "information_request": 0.1, "other": 0.15},
+    "industrial_hv": {
+        "voltage_quality": 0.35,
+        "meter_fault": 0.15,
+        "information_request": 0.15,
+        "billing_dispute": 0.1,
+        "outage_report": 0.15,
+        "other": 0.1,
+    },
+    "sme_commercial": {
+        "billing_dispute": 0.25,
+        "information_request": 0.3,
+        "meter_fault": 0.1,
+        "outage_report": 0.1,
+        "complaint": 0.1,
+        "other": 0.15,
+    },
+    "comfortable_owners": {
+        "information_request": 0.4,
+        "outage_report": 0.2,
+        "meter_fault": 0.1,
+        "billing_dispute": 0.1,
+        "other": 0.2,
+    },
+    "stressed_cash_payers": {
+        "payment_arrangement": 0.25,
+        "complaint": 0.2,
+        "billing_dispute": 0.15,
+        "information_request": 0.15,
+        "reconnection": 0.1,
+        "other": 0.15,
+    },
+    "solar_adopters": {
+        "meter_fault": 0.35,
+        "information_request": 0.35,
+        "billing_dispute": 0.1,
+        "other": 0.2,
+    },
+    "electric_heating": {
+        "billing_dispute": 0.3,
+        "information_request": 0.25,
+        "outage_report": 0.1,
+        "complaint": 0.1,
+        "meter_fault": 0.1,
+        "other": 0.15,
+    },
+    "agricultural_pumping": {
+        "outage_report": 0.3,
+        "vegetation": 0.25,
+        "voltage_quality": 0.1,
+        "meter_fault": 0.1,
+        "information_request": 0.1,
+        "other": 0.15,
+    },
 }
 CHANNEL_MIX = {
     "industrial_hv": {"field": 0.5, "call_center": 0.3, "web": 0.2},
@@ -44,17 +91,6 @@ CHANNEL_MIX = {
     "electric_heating": {"call_center": 0.6, "ivr": 0.2, "web": 0.15, "walk_in": 0.05},
     "agricultural_pumping": {"call_center": 0.5, "field": 0.25, "ivr": 0.25},
 }
-OUTAGE_REPORTS_PER_EVENT = {"industrial_hv": 0.02, "sme_commercial": 0.03,
-                            "comfortable_owners": 0.01, "stressed_cash_payers": 0.02,
-                            "solar_adopters": 0.02, "electric_heating": 0.02,
-                            "agricultural_pumping": 0.12}
-WINTER_DISPUTE_RATE = {"industrial_hv": 0.0, "sme_commercial": 0.005,
-                       "comfortable_owners": 0.002, "stressed_cash_payers": 0.01,
-                       "solar_adopters": 0.003, "electric_heating": 0.06,
-                       "agricultural_pumping": 0.0}
-P_ARRANGEMENT = {"industrial_hv": 0.05, "sme_commercial": 0.1, "comfortable_owners": 0.1,
-                 "stressed_cash_payers": 0.3, "solar_adopters": 0.1, "electric_heating": 0.15,
-                 "agricultural_pumping": 0.12}
 P_DISCONNECTION_ORDER = 0.2  # per month with two or more unsettled bills in a row
 FIELD_CATEGORIES = ("vegetation", "voltage_quality")
 P_FIELD = 0.6
@@ -81,16 +117,18 @@ class ContactBehaviour:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Customers and categories of the cases opened this month by `active` customers."""
         arch = self.arch[active]
-        routine = rng.poisson(A.per_archetype(MONTHLY_RATE)[arch] * self.multiplier[active])
+        routine = rng.poisson(A.column(CONTACT_TRAITS, RATE)[arch] * self.multiplier[active])
         cust = np.repeat(active, routine)
         parts = [(cust, A.draw_categorical(rng, _CATEGORY_P, self.arch[cust]))]
-        reports = rng.poisson(A.per_archetype(OUTAGE_REPORTS_PER_EVENT)[arch] * feeder_events)
+        reports = rng.poisson(A.column(CONTACT_TRAITS, REPORTS_PER_OUTAGE)[arch] * feeder_events)
         parts.append((np.repeat(active, reports), _CAT["outage_report"]))
         if calendar_month in (12, 1, 2, 3):
-            disputes = rng.poisson(A.per_archetype(WINTER_DISPUTE_RATE)[arch])
+            disputes = rng.poisson(A.column(CONTACT_TRAITS, WINTER_DISPUTES)[arch])
             parts.append((np.repeat(active, disputes), _CAT["billing_dispute"]))
         streak = unpaid_streak[active]
-        arrange = (streak >= 1) & (rng.random(len(active)) < A.per_archetype(P_ARRANGEMENT)[arch])
+        arrange = (streak >= 1) & (
+            rng.random(len(active)) < A.column(CONTACT_TRAITS, ARRANGEMENT)[arch]
+        )
         parts.append((active[arrange], _CAT["payment_arrangement"]))
         cut = (streak >= 2) & (rng.random(len(active)) < P_DISCONNECTION_ORDER)
         parts.append((active[cut], _CAT["disconnection_nonpayment"]))

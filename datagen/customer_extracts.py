@@ -12,12 +12,13 @@ import numpy as np
 import polars as pl
 
 from datagen import archetypes as A
+from datagen.account_profiles import PAYMENT_METHOD
 from datagen.calendar import HOUR, Window, random_times
 from datagen.contract import CUSTOMER_CLASSES, PAYMENT_METHODS, VOLTAGE_LEVELS, conform
 from datagen.ids import format_ids
 from datagen.network import REGIONS
 from datagen.pii import pii_columns, redraw_contact
-from datagen.population import PAYMENT_METHOD, Population
+from datagen.population import Population
 from datagen.streams import stream
 from datagen.tariffs import TARIFFS
 
@@ -43,7 +44,8 @@ class CustomerExtracts:
         )
         self._connect_month = window.month_index(pop.connected_on)
         self._leave_month = np.where(
-            np.isnat(pop.disconnected_on), window.n_months,
+            np.isnat(pop.disconnected_on),
+            window.n_months,
             window.month_index(pop.disconnected_on),
         )
 
@@ -55,9 +57,10 @@ class CustomerExtracts:
         pop = self.pop
         new = np.flatnonzero(self._connect_month == m)
         leaving = np.flatnonzero(self._leave_month == m)
-        pop.updated_at[leaving] = pop.disconnected_on[leaving].astype("datetime64[s]") + (
-            9 + rng.integers(0, 9, len(leaving))
-        ) * HOUR
+        pop.updated_at[leaving] = (
+            pop.disconnected_on[leaving].astype("datetime64[s]")
+            + (9 + rng.integers(0, 9, len(leaving))) * HOUR
+        )
         established = np.flatnonzero((self._connect_month < m) & (self._leave_month > m))
         changed = np.sort(
             rng.choice(established, rng.binomial(len(established), UPDATE_RATE), replace=False)

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from datagen.archetypes import ARCHETYPES
@@ -33,8 +34,13 @@ GENERATOR_VERSION = "1"
 
 
 def check_arguments(
-    n_customers: int, n_months: int, start_month: str, seed: int, fmt: str,
-    ami_customers: int, fault_rate: float,
+    n_customers: int,
+    n_months: int,
+    start_month: str,
+    seed: int,
+    fmt: str,
+    ami_customers: int,
+    fault_rate: float,
 ) -> Window:
     """Validate run parameters (ValueError with a readable message); return the window."""
     if n_customers < 1:
@@ -67,8 +73,9 @@ def generate(
     fault_rate: float = 0.0,
 ) -> dict[str, Any]:
     """Write the landing zone and truth files; return rows per table and files written."""
-    window = check_arguments(n_customers, n_months, start_month, seed, fmt, ami_customers,
-                             fault_rate)
+    window = check_arguments(
+        n_customers, n_months, start_month, seed, fmt, ami_customers, fault_rate
+    )
     out_dir, truth_dir = Path(out_dir), Path(truth_dir)
     pop = draw_population(n_customers, window, seed)
     load = draw_load(pop.arch, pop.has_solar, seed)
@@ -83,9 +90,14 @@ def generate(
     ami = AmiFleet(pop, load, window, ami_customers, seed) if ami_customers else None
     tables = CORE_TABLES + (("meter_reads",) if ami else ())
     remove_stale_files(out_dir, tuple(TABLES))
-    faults = FaultInjector(out_dir, window, fmt, fault_rate, n_customers, seed) if fault_rate else None
+    faults = (
+        FaultInjector(out_dir, window, fmt, fault_rate, pop.has_solar, tables, seed)
+        if fault_rate
+        else None
+    )
 
     files: dict[str, int] = {}
+    bad_files: list[Path] = []
     for m in range(n_months):
         frames: dict[str, pl.DataFrame] = {"customers": customers.month(m)}
         batch = billing.month(m)
@@ -98,24 +110,19 @@ def generate(
         if ami:
             frames["meter_reads"] = ami.month(m)
         for table in tables:
-            frame = frames[table]
-            if faults:
-                frame = faults.rows(table, m, frame)
+            frame = faults.rows(table, m, frames[table]) if faults else frames[table]
             path = write_frame(frame, file_path(out_dir, table, window.label(m), fmt), fmt)
             files[path.relative_to(out_dir).as_posix()] = frame.height
-    if faults:
-        files.update(faults.write_bad_files(truth_dir))
+            if faults:
+                bad_files += faults.write_bad_files(table, m, frames[table])
 
     rows = {t: sum(n for f, n in files.items() if f.startswith(f"{t}/")) for t in tables}
+    bad = [p.relative_to(out_dir).as_posix() for p in bad_files]
     truth_dir.mkdir(parents=True, exist_ok=True)
-    truth = pl.DataFrame(
-        {
-            "customer_id": format_ids("customer", range(n_customers)),
-            "archetype": pl.Series(ARCHETYPES).gather(pop.arch),
-        }
-    )
-    write_frame(truth, truth_dir / "archetypes.parquet", "parquet")
-    manifest = {
+    (truth_dir / "faults.json").unlink(missing_ok=True)
+    if faults:
+        faults.write_ledger(truth_dir)
+    parameters = {
         "generator_version": GENERATOR_VERSION,
         "seed": seed,
         "customers": n_customers,
@@ -124,9 +131,21 @@ def generate(
         "format": fmt,
         "ami_customers": min(ami_customers, n_customers),
         "fault_rate": fault_rate,
-        "archetype_counts": truth["archetype"].value_counts().sort("archetype").rows(),
-        "rows": rows,
-        "files": files,
     }
-    (truth_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
-    return {"rows": rows, "files": sorted(files), "rows_per_file": files}
+    write_truth(truth_dir, pop.arch, {**parameters, "rows": rows, "files": files, "bad_files": bad})
+    return {"rows": rows, "files": sorted([*files, *bad]), "rows_per_file": files}
+
+
+def write_truth(truth_dir: Path, arch: np.ndarray, manifest: dict[str, Any]) -> None:
+    """`archetypes.parquet` (customer_id, archetype) and `manifest.json` (run parameters,
+    archetype counts, rows per table and per file, bad files)."""
+    truth = pl.DataFrame(
+        {
+            "customer_id": format_ids("customer", np.arange(len(arch))),
+            "archetype": pl.Series(ARCHETYPES).gather(arch),
+        }
+    )
+    write_frame(truth, truth_dir / "archetypes.parquet", "parquet")
+    counts = dict(truth["archetype"].value_counts().sort("archetype").rows())
+    text = json.dumps({**manifest, "archetype_counts": counts}, indent=2, sort_keys=True)
+    (truth_dir / "manifest.json").write_text(text)

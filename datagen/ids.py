@@ -19,17 +19,27 @@ FORMATS = {
 }
 
 
-def id_expr(kind: str, column: str) -> pl.Expr:
-    """Expression turning 0-based integer column `column` into `kind` ids (nulls stay null)."""
+def id_expr(kind: str, column: str, max_number: int | None = None) -> pl.Expr:
+    """Expression turning 0-based integer column `column` into `kind` ids (nulls stay null).
+
+    When every number fits the width, `10**width + n + 1` is rendered and its leading 1
+    dropped: about twice as fast as zero-filling (ids are a large share of the run time).
+    """
     prefix, width = FORMATS[kind]
-    number = (pl.col(column).cast(pl.Int64) + 1).cast(pl.String).str.zfill(width)
-    return pl.concat_str(pl.lit(prefix), number)
+    number = pl.col(column).cast(pl.Int64) + 1
+    if max_number is not None and max_number + 1 < 10**width:
+        digits = (number + 10**width).cast(pl.String).str.slice(1)
+    else:
+        digits = number.cast(pl.String).str.zfill(width)
+    return pl.format(prefix + "{}", digits)
 
 
-def format_ids(kind: str, numbers: np.ndarray) -> pl.Series:
+def format_ids(kind: str, numbers) -> pl.Series:
     """The `kind` ids of 0-based integers `numbers`."""
-    frame = pl.DataFrame({"n": np.asarray(numbers, dtype=np.int64)})
-    return frame.select(id_expr(kind, "n").alias(kind)).to_series()
+    values = np.asarray(numbers, dtype=np.int64)
+    top = int(values.max()) if len(values) else 0
+    frame = pl.DataFrame({"n": values})
+    return frame.select(id_expr(kind, "n", top).alias(kind)).to_series()
 
 
 def parse_ids(kind: str, ids: pl.Series) -> np.ndarray:

@@ -20,23 +20,31 @@ from datagen.population import Population
 from datagen.streams import stream
 
 _H = np.arange(24)
-_HOUSEHOLD = np.select([(_H >= 17) & (_H <= 21), (_H >= 7) & (_H <= 8), _H == 22],
-                       [2.0, 1.2, 1.2], 0.6)
+_HOUSEHOLD = np.select(
+    [(_H >= 17) & (_H <= 21), (_H >= 7) & (_H <= 8), _H == 22], [2.0, 1.2, 1.2], 0.6
+)
 DAILY_SHAPE = {
     "industrial_hv": np.where((_H >= 6) & (_H <= 21), 1.3, 0.7),
-    "sme_commercial": np.select([(_H >= 8) & (_H <= 18), (_H == 7) | (_H == 19)], [3.0, 1.5],
-                                0.4),
+    "sme_commercial": np.select([(_H >= 8) & (_H <= 18), (_H == 7) | (_H == 19)], [3.0, 1.5], 0.4),
     "comfortable_owners": _HOUSEHOLD,
     "stressed_cash_payers": _HOUSEHOLD,
     "solar_adopters": _HOUSEHOLD,
-    "electric_heating": np.select([_H <= 6, (_H >= 17) & (_H <= 21), (_H >= 7) & (_H <= 8)],
-                                  [2.5, 1.5, 1.2], 0.7),
-    "agricultural_pumping": np.select([(_H >= 22) | (_H <= 5), (_H >= 6) & (_H <= 8)],
-                                      [2.0, 1.5], 0.8),
+    "electric_heating": np.select(
+        [_H <= 6, (_H >= 17) & (_H <= 21), (_H >= 7) & (_H <= 8)], [2.5, 1.5, 1.2], 0.7
+    ),
+    "agricultural_pumping": np.select(
+        [(_H >= 22) | (_H <= 5), (_H >= 6) & (_H <= 8)], [2.0, 1.5], 0.8
+    ),
 }
-WEEKEND_FACTOR = {"industrial_hv": 0.7, "sme_commercial": 0.35, "comfortable_owners": 1.15,
-                  "stressed_cash_payers": 1.15, "solar_adopters": 1.15,
-                  "electric_heating": 1.1, "agricultural_pumping": 1.0}
+WEEKEND_FACTOR = {
+    "industrial_hv": 0.7,
+    "sme_commercial": 0.35,
+    "comfortable_owners": 1.15,
+    "stressed_cash_payers": 1.15,
+    "solar_adopters": 1.15,
+    "electric_heating": 1.1,
+    "agricultural_pumping": 1.0,
+}
 SOLAR_SHAPE = np.clip(np.sin(np.pi * (_H - 6) / 13), 0, None)
 _SHAPES = np.array([DAILY_SHAPE[name] / DAILY_SHAPE[name].sum() for name in A.ARCHETYPES])
 _SOLAR = SOLAR_SHAPE / SOLAR_SHAPE.sum()
@@ -62,8 +70,9 @@ class AmiFleet:
         consumption, generation = self.load.expected(idx, w.calendar_month(m), m / 12)
         level = consumption / AVG_MONTH_DAYS * np.exp(0.05 * rng.standard_normal(k))
         weekend = (days.view("int64") + 3) % 7 >= 5  # 1970-01-01 was a Thursday
-        day_factor = np.where(weekend, A.per_archetype(WEEKEND_FACTOR)[pop.arch[idx]][:, None],
-                              1.0) * np.exp(0.15 * rng.standard_normal((k, n_days)))
+        day_factor = np.where(
+            weekend, A.per_archetype(WEEKEND_FACTOR)[pop.arch[idx]][:, None], 1.0
+        ) * np.exp(0.15 * rng.standard_normal((k, n_days)))
         day_factor *= n_days / day_factor.sum(axis=1, keepdims=True)
         daily = level[:, None] * day_factor  # (k, days)
         noise = np.exp(0.2 * rng.standard_normal((k, n_days, 24)) - 0.02)
@@ -78,9 +87,14 @@ class AmiFleet:
         hours = np.tile(np.arange(24), len(cust))
         cust, day = np.repeat(cust, 24), np.repeat(day, 24)
         start = days[day].astype("datetime64[s]") + hours * HOUR
-        return conform("meter_reads", pl.DataFrame({
-            "customer_id": format_ids("customer", idx[cust]),
-            "read_start": start.astype("datetime64[us]"),
-            "interval_minutes": np.full(len(cust), 60, dtype=np.int32),
-            "kwh": np.round(kwh[cust, day, hours], 3),
-        }))
+        return conform(
+            "meter_reads",
+            pl.DataFrame(
+                {
+                    "customer_id": format_ids("customer", idx[cust]),
+                    "read_start": start.astype("datetime64[us]"),
+                    "interval_minutes": np.full(len(cust), 60, dtype=np.int32),
+                    "kwh": np.round(kwh[cust, day, hours], 3),
+                }
+            ),
+        )

@@ -19,12 +19,30 @@ OUTAGE_RATE = np.array([0.45, 0.5, 0.4, 0.9, 1.7, 1.9])
 OUTAGE_MEDIAN_MINUTES = np.array([55.0, 60.0, 50.0, 95.0, 150.0, 170.0])
 CUSTOMERS_PER_FEEDER = 400
 
-_URBAN = {"Northport": 0.3, "Riverside": 0.25, "Central": 0.25, "Eastvale": 0.1,
-          "Highmoor": 0.05, "Southfields": 0.05}
-_RESIDENTIAL = {"Northport": 0.27, "Riverside": 0.23, "Central": 0.2, "Eastvale": 0.14,
-                "Highmoor": 0.09, "Southfields": 0.07}
-_RURAL = {"Northport": 0.02, "Riverside": 0.03, "Central": 0.05, "Eastvale": 0.25,
-          "Highmoor": 0.3, "Southfields": 0.35}
+_URBAN = {
+    "Northport": 0.3,
+    "Riverside": 0.25,
+    "Central": 0.25,
+    "Eastvale": 0.1,
+    "Highmoor": 0.05,
+    "Southfields": 0.05,
+}
+_RESIDENTIAL = {
+    "Northport": 0.27,
+    "Riverside": 0.23,
+    "Central": 0.2,
+    "Eastvale": 0.14,
+    "Highmoor": 0.09,
+    "Southfields": 0.07,
+}
+_RURAL = {
+    "Northport": 0.02,
+    "Riverside": 0.03,
+    "Central": 0.05,
+    "Eastvale": 0.25,
+    "Highmoor": 0.3,
+    "Southfields": 0.35,
+}
 REGION_WEIGHTS = probability_matrix(
     {
         "industrial_hv": _URBAN,
@@ -50,9 +68,7 @@ class Network:
         return len(self.feeder_region)
 
 
-def assign_feeders(
-    rng: np.random.Generator, region: np.ndarray
-) -> tuple[Network, np.ndarray]:
+def assign_feeders(rng: np.random.Generator, region: np.ndarray) -> tuple[Network, np.ndarray]:
     """Lay out feeders per region (~400 customers each) and put each customer on one."""
     per_region = np.bincount(region, minlength=len(REGIONS))
     n_feeders = np.maximum(1, np.round(per_region / CUSTOMERS_PER_FEEDER)).astype(np.int64)

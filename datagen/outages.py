@@ -28,16 +28,35 @@ CORRECTED_SHARE = 0.05  # re-sent next month with a later restored_at
 ONGOING_AT_END = 0.03  # events of the last month still open when the data ends
 DURATION_SIGMA = 1.0
 _UNPLANNED = {  # cause weights by district kind (planned_maintenance excluded)
-    "urban": {"weather": 0.25, "equipment": 0.3, "vegetation": 0.08, "animal": 0.12,
-              "third_party": 0.15, "unknown": 0.1},
-    "rural": {"weather": 0.35, "equipment": 0.2, "vegetation": 0.22, "animal": 0.1,
-              "third_party": 0.05, "unknown": 0.08},
+    "urban": {
+        "weather": 0.25,
+        "equipment": 0.3,
+        "vegetation": 0.08,
+        "animal": 0.12,
+        "third_party": 0.15,
+        "unknown": 0.1,
+    },
+    "rural": {
+        "weather": 0.35,
+        "equipment": 0.2,
+        "vegetation": 0.22,
+        "animal": 0.1,
+        "third_party": 0.05,
+        "unknown": 0.08,
+    },
 }
-_CAUSE_P = np.array([[_UNPLANNED[k].get(c, 0.0) for c in OUTAGE_CAUSES]
-                     for k in ("urban", "rural")])
+_CAUSE_P = np.array(
+    [[_UNPLANNED[k].get(c, 0.0) for c in OUTAGE_CAUSES] for k in ("urban", "rural")]
+)
 _PLANNED = OUTAGE_CAUSES.index("planned_maintenance")
-_RAW = {"number": pl.Int64, "feeder": pl.Int64, "started_at": pl.Datetime("us"),
-        "restored_at": pl.Datetime("us"), "cause": pl.Int64, "is_planned": pl.Boolean}
+_RAW = {
+    "number": pl.Int64,
+    "feeder": pl.Int64,
+    "started_at": pl.Datetime("us"),
+    "restored_at": pl.Datetime("us"),
+    "cause": pl.Int64,
+    "is_planned": pl.Boolean,
+}
 
 
 class OutageLog:
@@ -55,8 +74,19 @@ class OutageLog:
 
     def month(self, m: int) -> tuple[pl.DataFrame, pl.DataFrame, np.ndarray]:
         """(outages file, outage_customers file, unplanned events per feeder) for month m."""
-        w = self.window
         rng = stream(self.seed, "outages", m)
+        events = self._draw(rng, m)
+        k = events.height
+        sent = self._first_send(rng, m, events)
+        outages = pl.concat([*self.resends.pop(m, []), sent]).sort("number")
+        affected = self._affected(rng, events.filter(pl.Series(rng.random(k) < LISTED_SHARE)))
+        unplanned = events.filter(~pl.col("is_planned"))["feeder"].to_numpy()
+        per_feeder = np.bincount(unplanned, minlength=len(self.feeder_region))
+        return self._outage_frame(outages), affected, per_feeder
+
+    def _draw(self, rng: np.random.Generator, m: int) -> pl.DataFrame:
+        """This month's events in start order: feeder, start, restoration, cause, planned."""
+        w = self.window
         cal = w.calendar_month(m)
         season = 1 + 0.4 * WINTERNESS[cal - 1] + 0.3 * SUMMER_PEAK[cal - 1]
         lam = OUTAGE_RATE[self.feeder_region] * season / (1 - PLANNED_SHARE)
@@ -64,46 +94,43 @@ class OutageLog:
         k = len(feeder)
         planned = rng.random(k) < PLANNED_SHARE
         region = self.feeder_region[feeder]
-        started = np.where(
-            planned,
-            (w.first_day(m) + rng.integers(0, w.days_in(m), k) * DAY).astype("datetime64[s]")
-            + rng.integers(8, 14, k) * HOUR,
-            random_times(rng, np.full(k, w.month_start_ts(m)), np.full(k, w.month_end_ts(m))),
+        planned_start = (w.first_day(m) + rng.integers(0, w.days_in(m), k) * DAY).astype(
+            "datetime64[s]"
+        ) + rng.integers(8, 14, k) * HOUR  # maintenance starts on the hour, 08:00-13:00
+        any_time = random_times(rng, np.full(k, w.month_start_ts(m)), np.full(k, w.month_end_ts(m)))
+        started = np.where(planned, planned_start, any_time)
+        unplanned_minutes = OUTAGE_MEDIAN_MINUTES[region] * np.exp(
+            DURATION_SIGMA * rng.standard_normal(k)
         )
         minutes = np.where(
-            planned,
-            rng.integers(60, 361, k),
-            np.clip(OUTAGE_MEDIAN_MINUTES[region] * np.exp(DURATION_SIGMA * rng.standard_normal(k)),
-                    3, 4 * 24 * 60),
+            planned, rng.integers(60, 361, k), np.clip(unplanned_minutes, 3, 4 * 24 * 60)
         ).astype(np.int64)
         restored = started + (minutes * 60).astype("timedelta64[s]")
         rural = np.array([kind != "urban" for kind in REGION_KIND])[region].astype(np.int64)
         cause = np.where(planned, _PLANNED, draw_categorical(rng, _CAUSE_P, rural))
-        if m == w.n_months - 1 and k:  # a few events still open when the data ends
+        if m == w.n_months - 1 and (~planned).any():  # a few still open when the data ends
             ongoing = ~planned & (rng.random(k) < ONGOING_AT_END)
-            ongoing[rng.integers(0, k)] = True
+            candidates = np.flatnonzero(~planned)
+            ongoing[candidates[rng.integers(len(candidates))]] = True
             late_start = w.month_end_ts(m) - rng.integers(3600, 20 * 3600, k).astype(
                 "timedelta64[s]"
             )
             started = np.where(ongoing, late_start, started)
             restored = np.where(ongoing, np.datetime64("NaT"), restored)
         order = np.lexsort((feeder, started))
-        feeder, planned, started, restored, cause = (
-            x[order] for x in (feeder, planned, started, restored, cause)
-        )
         number = self.next_number + np.arange(k)
         self.next_number += k
-        events = pl.DataFrame(
-            {"number": number, "feeder": feeder, "started_at": started.astype("datetime64[us]"),
-             "restored_at": restored.astype("datetime64[us]"),
-             "cause": cause, "is_planned": planned},
+        return pl.DataFrame(
+            {
+                "number": number,
+                "feeder": feeder[order],
+                "started_at": started[order].astype("datetime64[us]"),
+                "restored_at": restored[order].astype("datetime64[us]"),
+                "cause": cause[order],
+                "is_planned": planned[order],
+            },
             schema=_RAW,
         )
-        sent = self._first_send(rng, m, events)
-        outages = pl.concat([*self.resends.pop(m, []), sent]).sort("number")
-        affected = self._affected(rng, events.filter(pl.Series(rng.random(k) < LISTED_SHARE)))
-        per_feeder = np.bincount(feeder[~planned], minlength=len(lam))
-        return self._outage_frame(outages), affected, per_feeder
 
     def _first_send(self, rng: np.random.Generator, m: int, events: pl.DataFrame) -> pl.DataFrame:
         """Events as first sent: unknown restoration is null and re-sent once it is known."""
@@ -139,19 +166,27 @@ class OutageLog:
         frame = pl.DataFrame(
             {"outage": listed["number"].to_numpy()[event][keep], "customer": cust[keep]}
         ).sort(["outage", "customer"])
-        return conform("outage_customers", frame.select(
-            outage_id=pl.Series(format_ids("outage", frame["outage"].to_numpy())),
-            customer_id=pl.Series(format_ids("customer", frame["customer"].to_numpy())),
-        ))
+        return conform(
+            "outage_customers",
+            frame.select(
+                outage_id=pl.Series(format_ids("outage", frame["outage"].to_numpy())),
+                customer_id=pl.Series(format_ids("customer", frame["customer"].to_numpy())),
+            ),
+        )
 
     def _outage_frame(self, raw: pl.DataFrame) -> pl.DataFrame:
         feeder = raw["feeder"].to_numpy()
-        return conform("outages", pl.DataFrame({
-            "outage_id": format_ids("outage", raw["number"].to_numpy()),
-            "feeder_id": format_ids("feeder", feeder),
-            "region": pl.Series(REGIONS).gather(self.feeder_region[feeder]),
-            "started_at": raw["started_at"],
-            "restored_at": raw["restored_at"],
-            "cause": pl.Series(OUTAGE_CAUSES).gather(raw["cause"].to_numpy()),
-            "is_planned": raw["is_planned"],
-        }))
+        return conform(
+            "outages",
+            pl.DataFrame(
+                {
+                    "outage_id": format_ids("outage", raw["number"].to_numpy()),
+                    "feeder_id": format_ids("feeder", feeder),
+                    "region": pl.Series(REGIONS).gather(self.feeder_region[feeder]),
+                    "started_at": raw["started_at"],
+                    "restored_at": raw["restored_at"],
+                    "cause": pl.Series(OUTAGE_CAUSES).gather(raw["cause"].to_numpy()),
+                    "is_planned": raw["is_planned"],
+                }
+            ),
+        )

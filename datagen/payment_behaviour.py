@@ -14,31 +14,22 @@ import numpy as np
 from datagen import archetypes as A
 from datagen.streams import stream
 
-P_ON_TIME = {"industrial_hv": 0.97, "sme_commercial": 0.8, "comfortable_owners": 0.96,
-             "stressed_cash_payers": 0.35, "solar_adopters": 0.93, "electric_heating": 0.85,
-             "agricultural_pumping": 0.8}
-PROPENSITY_CONCENTRATION = 25.0
-# When not on time: shares of late (paid in full), partial, missed.
-NOT_ON_TIME_SPLIT = {
-    "industrial_hv": {"late": 1.0},
-    "sme_commercial": {"late": 0.85, "partial": 0.1, "missed": 0.05},
-    "comfortable_owners": {"late": 0.85, "partial": 0.1, "missed": 0.05},
-    "stressed_cash_payers": {"late": 0.5, "partial": 0.3, "missed": 0.2},
-    "solar_adopters": {"late": 0.85, "partial": 0.1, "missed": 0.05},
-    "electric_heating": {"late": 0.8, "partial": 0.12, "missed": 0.08},
-    "agricultural_pumping": {"late": 0.75, "partial": 0.15, "missed": 0.1},
+# Per archetype: mean on-time propensity; when not on time, shares of late (paid in full),
+# partial and missed; median days late; chance the rest is caught up later; chance that a
+# non-cash payment bounces.
+ON_TIME, LATE, PARTIAL, MISSED, MEDIAN_DAYS_LATE, CATCH_UP, BOUNCE = range(7)
+PAYMENT_TRAITS = {
+    "industrial_hv": (0.97, 1.0, 0.0, 0.0, 4, 1.0, 0.001),
+    "sme_commercial": (0.8, 0.85, 0.1, 0.05, 9, 0.85, 0.01),
+    "comfortable_owners": (0.96, 0.85, 0.1, 0.05, 6, 0.95, 0.002),
+    "stressed_cash_payers": (0.35, 0.5, 0.3, 0.2, 24, 0.45, 0.12),
+    "solar_adopters": (0.93, 0.85, 0.1, 0.05, 6, 0.9, 0.003),
+    "electric_heating": (0.85, 0.8, 0.12, 0.08, 10, 0.8, 0.01),
+    "agricultural_pumping": (0.8, 0.75, 0.15, 0.1, 14, 0.75, 0.01),
 }
-MEDIAN_DAYS_LATE = {"industrial_hv": 4, "sme_commercial": 9, "comfortable_owners": 6,
-                    "stressed_cash_payers": 24, "solar_adopters": 6, "electric_heating": 10,
-                    "agricultural_pumping": 14}
-P_CATCH_UP = {"industrial_hv": 1.0, "sme_commercial": 0.85, "comfortable_owners": 0.95,
-              "stressed_cash_payers": 0.45, "solar_adopters": 0.9, "electric_heating": 0.8,
-              "agricultural_pumping": 0.75}
-P_BOUNCE = {"industrial_hv": 0.001, "sme_commercial": 0.01, "comfortable_owners": 0.002,
-            "stressed_cash_payers": 0.12, "solar_adopters": 0.003, "electric_heating": 0.01,
-            "agricultural_pumping": 0.01}
+PROPENSITY_CONCENTRATION = 25.0
 WINTER_STRAIN = 0.1  # electric-heating households pay on time less often on Dec-Mar bills
-_SPLIT = A.probability_matrix(NOT_ON_TIME_SPLIT, ("late", "partial", "missed"))
+_SPLIT = np.column_stack([A.column(PAYMENT_TRAITS, i) for i in (LATE, PARTIAL, MISSED)])
 
 
 @dataclass(frozen=True)
@@ -58,14 +49,12 @@ class PaymentBehaviour:
     def __init__(self, arch: np.ndarray, seed: int) -> None:
         rng = stream(seed, "payment-propensity")
         self.arch = arch
-        mean = A.per_archetype(P_ON_TIME)[arch]
+        mean = A.column(PAYMENT_TRAITS, ON_TIME)[arch]
         k = PROPENSITY_CONCENTRATION
         self.on_time_propensity = rng.beta(mean * k, (1 - mean) * k)
-        self._bounce = A.per_archetype(P_BOUNCE)
+        self._bounce = A.column(PAYMENT_TRAITS, BOUNCE)
 
-    def plan(
-        self, rng: np.random.Generator, cust: np.ndarray, calendar_month: int
-    ) -> PaymentPlan:
+    def plan(self, rng: np.random.Generator, cust: np.ndarray, calendar_month: int) -> PaymentPlan:
         """Draw a plan for each bill of customers `cust` billed in `calendar_month`."""
         n = len(cust)
         arch = self.arch[cust]
@@ -75,12 +64,12 @@ class PaymentBehaviour:
         on_time = rng.random(n) < p
         kind = A.draw_categorical(rng, _SPLIT, arch)  # 0 late, 1 partial, 2 missed
         late = ~on_time
-        median = A.per_archetype(MEDIAN_DAYS_LATE)[arch]
+        median = A.column(PAYMENT_TRAITS, MEDIAN_DAYS_LATE)[arch]
         days_late = np.clip(np.round(median * np.exp(0.6 * rng.standard_normal(n))), 1, 150)
         fraction = np.where(late & (kind == 1), rng.uniform(0.3, 0.8, n), 1.0)
         fraction = np.where(late & (kind == 2), 0.0, fraction)
         owes_rest = fraction < 1.0
-        catches_up = owes_rest & (rng.random(n) < A.per_archetype(P_CATCH_UP)[arch])
+        catches_up = owes_rest & (rng.random(n) < A.column(PAYMENT_TRAITS, CATCH_UP)[arch])
         return PaymentPlan(
             on_time=on_time,
             days_late=np.where(on_time, 0, days_late).astype(np.int64),

@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from datagen import archetypes as A
 from datagen.bills import BillBatch
 from datagen.calendar import DAY, HOUR, Window
 from datagen.contract import PAYMENT_CHANNELS, PAYMENT_METHODS, conform
@@ -25,8 +24,15 @@ P_OTHER_CHANNEL = 0.08
 AGENT_SHARE_OF_CASH = 0.4
 _CHANNEL_OF_METHOD = np.array([PAYMENT_CHANNELS.index(m) for m in PAYMENT_METHODS])
 _CASH, _AGENT, _DD = (PAYMENT_CHANNELS.index(c) for c in ("cash", "agent", "direct_debit"))
-_PENDING_SCHEMA = {"number": pl.Int64, "customer": pl.Int64, "bill": pl.Int64,
-                   "paid_at": pl.Datetime("us"), "amount": pl.Float64, "channel": pl.Int8}
+_AD_HOC = np.array([i for i, c in enumerate(PAYMENT_CHANNELS) if c != "direct_debit"])
+_PENDING_SCHEMA = {
+    "number": pl.Int64,
+    "customer": pl.Int64,
+    "bill": pl.Int64,
+    "paid_at": pl.Datetime("us"),
+    "amount": pl.Float64,
+    "channel": pl.Int8,
+}
 
 
 class PaymentBook:
@@ -52,15 +58,20 @@ class PaymentBook:
             due_ts + 5 * HOUR + rng.integers(0, 7200, len(b)).astype("timedelta64[s]"),
             due_ts - rng.integers(0, 11, len(b)) * DAY + _daytime(rng, len(b)),
         )
-        first_at = np.where(plan.on_time, on_time_at, due_ts + plan.days_late * DAY
-                            + _daytime(rng, len(b)))
+        first_at = np.where(
+            plan.on_time, on_time_at, due_ts + plan.days_late * DAY + _daytime(rng, len(b))
+        )
         first_amount = np.round(amount * plan.first_fraction, 2)
         pays = plan.first_fraction > 0
         catch_at = np.where(pays, first_at, due_ts) + rng.integers(20, 101, len(b)) * DAY
         events = [
             (cust[pays], batch.number[b][pays], first_at[pays], first_amount[pays]),
-            (cust[plan.catches_up], batch.number[b][plan.catches_up],
-             catch_at[plan.catches_up], (amount - first_amount)[plan.catches_up]),
+            (
+                cust[plan.catches_up],
+                batch.number[b][plan.catches_up],
+                catch_at[plan.catches_up],
+                (amount - first_amount)[plan.catches_up],
+            ),
         ]
         c, bill, at, amt = (np.concatenate(x) for x in zip(*events, strict=True))
         channel = self._channels(rng, c)
@@ -69,9 +80,14 @@ class PaymentBook:
         order = np.lexsort((bill, at))
         n = len(order)
         new = pl.DataFrame(
-            {"number": self.next_number + np.arange(n), "customer": c[order],
-             "bill": bill[order], "paid_at": at[order].astype("datetime64[us]"), "amount": amt[order],
-             "channel": channel[order].astype(np.int8)},
+            {
+                "number": self.next_number + np.arange(n),
+                "customer": c[order],
+                "bill": bill[order],
+                "paid_at": at[order].astype("datetime64[us]"),
+                "amount": amt[order],
+                "channel": channel[order].astype(np.int8),
+            },
             schema=_PENDING_SCHEMA,
         )
         self.next_number += n
@@ -98,14 +114,15 @@ class PaymentBook:
         return conform("payments", frame)
 
     def _channels(self, rng: np.random.Generator, cust: np.ndarray) -> np.ndarray:
-        """Channel follows the payment method, cash partly via agents, 8% use another one."""
+        """Channel follows the payment method, cash partly via agents; 8% of non-debit payments
+        use another (never a direct debit, which needs a mandate)."""
         channel = _CHANNEL_OF_METHOD[self.pop.payment_method[cust]]
         n = len(cust)
-        channel = np.where((channel == _CASH) & (rng.random(n) < AGENT_SHARE_OF_CASH),
-                           _AGENT, channel)
-        other = rng.random(n) < P_OTHER_CHANNEL
-        return np.where(other & (channel != _DD), rng.integers(0, len(PAYMENT_CHANNELS), n),
-                        channel)
+        channel = np.where(
+            (channel == _CASH) & (rng.random(n) < AGENT_SHARE_OF_CASH), _AGENT, channel
+        )
+        other = (rng.random(n) < P_OTHER_CHANNEL) & (channel != _DD)
+        return np.where(other, _AD_HOC[rng.integers(0, len(_AD_HOC), n)], channel)
 
     def _bounces(self, rng, c, bill, at, amt, channel):
         """Reversal rows (negative, 2-6 days later) and, often, a re-payment after them."""

@@ -16,22 +16,26 @@ from datagen.archetypes import STRESSED
 from datagen.contract import CUSTOMER_CLASSES
 from datagen.network import REGIONS
 
-FIRST_NAMES = (
-    "Olivia", "Liam", "Emma", "Noah", "Amelia", "Oliver", "Ava", "Elijah", "Sophia", "James",
-    "Isabella", "William", "Mia", "Benjamin", "Charlotte", "Lucas", "Harper", "Henry", "Evelyn",
-    "Theo", "Aisha", "Mateo", "Priya", "Wei", "Fatima", "Diego", "Hannah", "Omar", "Grace",
-    "Samuel", "Chloe", "Daniel", "Zoe", "Arjun", "Lena", "Tomasz", "Ines", "Kofi", "Mei", "Yusuf",
+FIRST_NAMES = tuple(
+    (
+        "Olivia Liam Emma Noah Amelia Oliver Ava Elijah Sophia James Isabella William Mia "
+        "Benjamin Charlotte Lucas Harper Henry Evelyn Theo Aisha Mateo Priya Wei Fatima Diego "
+        "Hannah Omar Grace Samuel Chloe Daniel Zoe Arjun Lena Tomasz Ines Kofi Mei Yusuf"
+    ).split()
 )
-LAST_NAMES = (
-    "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez",
-    "Martinez", "Wilson", "Anderson", "Taylor", "Thomas", "Moore", "Jackson", "Martin", "Lee",
-    "Thompson", "White", "Harris", "Clark", "Lewis", "Walker", "Hall", "Young", "King", "Wright",
-    "Scott", "Green", "Baker", "Adams", "Nelson", "Hill", "Campbell", "Mitchell", "Roberts",
-    "Patel", "Nguyen", "Kowalski",
+LAST_NAMES = tuple(
+    (
+        "Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Wilson "
+        "Anderson Taylor Thomas Moore Jackson Martin Lee Thompson White Harris Clark Lewis "
+        "Walker Hall Young King Wright Scott Green Baker Adams Nelson Hill Campbell Mitchell "
+        "Roberts Patel Nguyen Kowalski"
+    ).split()
 )
-STREETS = (
-    "Oak", "Maple", "Cedar", "Pine", "Elm", "Willow", "Birch", "Station", "Mill", "Church",
-    "High", "Park", "Lake", "Hill", "River", "Meadow", "Orchard", "Bridge", "Market", "Forest",
+STREETS = tuple(
+    (
+        "Oak Maple Cedar Pine Elm Willow Birch Station Mill Church High Park Lake Hill River "
+        "Meadow Orchard Bridge Market Forest"
+    ).split()
 )
 STREET_TYPES = ("Street", "Road", "Avenue", "Lane", "Drive", "Way")
 # Business name suffix by customer class (residential rows use the person's name).
@@ -114,21 +118,32 @@ def pii_columns(
         .otherwise(pl.concat_str("last", "suffix")),
         phone=pl.when(pl.col("phone_missing"))
         .then(None)
-        .otherwise(pl.concat_str(pl.lit("555-"), digits.str.slice(0, 3), pl.lit("-"),
-                                 digits.str.slice(3, 4))),
+        .otherwise(
+            pl.concat_str(
+                pl.lit("555-"), digits.str.slice(0, 3), pl.lit("-"), digits.str.slice(3, 4)
+            )
+        ),
         email=pl.when(pl.col("email_missing"))
         .then(None)
         .when(is_person)
         .then(
             pl.concat_str(
-                pl.col("first").str.to_lowercase(), pl.lit("."), pl.col("last").str.to_lowercase(),
-                pl.col("tag").cast(pl.String), pl.lit("@example.com"),
+                pl.col("first").str.to_lowercase(),
+                pl.lit("."),
+                pl.col("last").str.to_lowercase(),
+                pl.col("tag").cast(pl.String),
+                pl.lit("@example.com"),
             )
         )
         .otherwise(
-            pl.concat_str(pl.lit("accounts@"), pl.col("last").str.to_lowercase(),
-                          pl.col("tag").cast(pl.String), pl.lit(".example.org"))
+            pl.concat_str(
+                pl.lit("accounts@"),
+                pl.col("last").str.to_lowercase(),
+                pl.col("tag").cast(pl.String),
+                pl.lit(".example.org"),
+            )
         ),
-        address=pl.concat_str(pl.col("house").cast(pl.String), pl.lit(" "), "street",
-                              pl.lit(", "), "town"),
+        address=pl.concat_str(
+            pl.col("house").cast(pl.String), pl.lit(" "), "street", pl.lit(", "), "town"
+        ),
     )

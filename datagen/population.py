@@ -12,64 +12,24 @@ from dataclasses import dataclass
 import numpy as np
 
 from datagen import archetypes as A
+from datagen.account_profiles import (
+    ACCOUNT_TRAITS,
+    BUDGET,
+    DISCONNECT,
+    NEW,
+    PAPERLESS,
+    PAYMENT_METHOD,
+    SOLAR,
+    SUPPLY,
+    TENURE_HIGH,
+    TENURE_LOW,
+)
 from datagen.calendar import DAY, Window
 from datagen.contract import CUSTOMER_CLASSES, PAYMENT_METHODS, VOLTAGE_LEVELS
 from datagen.network import REGION_WEIGHTS, Network, assign_feeders
 from datagen.pii import ContactDetails, draw_contact_details
 from datagen.streams import stream
 from datagen.tariffs import TARIFFS
-
-# (customer_class, tariff, voltage, probability) options per archetype.
-SUPPLY = {
-    "industrial_hv": [("industrial", "IND-HV", "HV", 0.4), ("industrial", "IND-HV", "MV", 0.6)],
-    "sme_commercial": [
-        ("commercial", "COM-TOU", "LV", 0.75),
-        ("commercial", "COM-TOU", "MV", 0.1),
-        ("public_sector", "COM-TOU", "LV", 0.15),
-    ],
-    "comfortable_owners": [
-        ("residential", "RES-STD", "LV", 0.93),
-        ("residential", "RES-TOU", "LV", 0.07),
-    ],
-    "stressed_cash_payers": [("residential", "RES-STD", "LV", 1.0)],
-    "solar_adopters": [("residential", "RES-TOU", "LV", 0.9), ("residential", "RES-STD", "LV", 0.1)],
-    "electric_heating": [("residential", "RES-STD", "LV", 0.5), ("residential", "RES-TOU", "LV", 0.5)],
-    "agricultural_pumping": [
-        ("agricultural", "AGR-STD", "LV", 0.65),
-        ("agricultural", "AGR-TOU", "MV", 0.35),
-    ],
-}
-PAYMENT_METHOD = {
-    "industrial_hv": {"bank_transfer": 0.94, "direct_debit": 0.06},
-    "sme_commercial": {"card": 0.35, "direct_debit": 0.35, "online": 0.25, "bank_transfer": 0.05},
-    "comfortable_owners": {"direct_debit": 0.86, "bank_transfer": 0.05, "card": 0.05,
-                           "online": 0.02, "cash": 0.02},
-    "stressed_cash_payers": {"cash": 0.72, "card": 0.13, "online": 0.08, "direct_debit": 0.07},
-    "solar_adopters": {"online": 0.5, "direct_debit": 0.44, "card": 0.06},
-    "electric_heating": {"direct_debit": 0.55, "card": 0.15, "online": 0.14,
-                         "bank_transfer": 0.1, "cash": 0.06},
-    "agricultural_pumping": {"bank_transfer": 0.55, "cash": 0.35, "direct_debit": 0.1},
-}
-P_BUDGET_BILLING = {"industrial_hv": 0.0, "sme_commercial": 0.05, "comfortable_owners": 0.1,
-                    "stressed_cash_payers": 0.15, "solar_adopters": 0.04,
-                    "electric_heating": 0.6, "agricultural_pumping": 0.05}
-P_PAPERLESS = {"industrial_hv": 0.5, "sme_commercial": 0.6, "comfortable_owners": 0.12,
-               "stressed_cash_payers": 0.1, "solar_adopters": 0.85, "electric_heating": 0.35,
-               "agricultural_pumping": 0.2}
-P_SOLAR = {"industrial_hv": 0.03, "sme_commercial": 0.04, "comfortable_owners": 0.03,
-           "stressed_cash_payers": 0.0, "solar_adopters": 1.0, "electric_heating": 0.02,
-           "agricultural_pumping": 0.05}
-TENURE_YEARS = {"industrial_hv": (8, 45), "sme_commercial": (1, 25),
-                "comfortable_owners": (10, 40), "stressed_cash_payers": (0.5, 5),
-                "solar_adopters": (2, 20), "electric_heating": (3, 35),
-                "agricultural_pumping": (5, 45)}
-# Probability of connecting inside the window (~5% overall) / disconnecting in it (~2%).
-P_NEW = {"industrial_hv": 0.01, "sme_commercial": 0.06, "comfortable_owners": 0.0,
-         "stressed_cash_payers": 0.12, "solar_adopters": 0.06, "electric_heating": 0.04,
-         "agricultural_pumping": 0.02}
-P_DISCONNECT = {"industrial_hv": 0.005, "sme_commercial": 0.02, "comfortable_owners": 0.008,
-                "stressed_cash_payers": 0.055, "solar_adopters": 0.008,
-                "electric_heating": 0.01, "agricultural_pumping": 0.01}
 
 _OPTIONS = list(dict.fromkeys(opt[:3] for name in A.ARCHETYPES for opt in SUPPLY[name]))
 _OPTION_P = A.probability_matrix(
@@ -129,12 +89,12 @@ def draw_population(n: int, window: Window, seed: int) -> Population:
         connected_on=connected_on,
         disconnected_on=disconnected_on,
         cycle_day=cycle_day,
-        has_solar=rng.random(n) < A.per_archetype(P_SOLAR)[arch],
+        has_solar=rng.random(n) < A.column(ACCOUNT_TRAITS, SOLAR)[arch],
         payment_method=A.draw_categorical(
             rng, A.probability_matrix(PAYMENT_METHOD, PAYMENT_METHODS), arch
         ),
-        budget_billing=rng.random(n) < A.per_archetype(P_BUDGET_BILLING)[arch],
-        paperless=rng.random(n) < A.per_archetype(P_PAPERLESS)[arch],
+        budget_billing=rng.random(n) < A.column(ACCOUNT_TRAITS, BUDGET)[arch],
+        paperless=rng.random(n) < A.column(ACCOUNT_TRAITS, PAPERLESS)[arch],
         contracted_capacity_kva=np.full(n, np.nan),
         updated_at=np.full(n, np.datetime64("NaT"), dtype="datetime64[s]"),
         contact=draw_contact_details(rng, arch),
@@ -146,14 +106,19 @@ def _draw_lifecycle(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Connection dates (tenure before the window, or inside it), disconnections, cycle days."""
     n = len(arch)
-    tenure_days = (A.uniform_range(rng, TENURE_YEARS, arch) * 365.25).astype(np.int64)
+    tenure_days = (
+        A.uniform_between(
+            rng, A.column(ACCOUNT_TRAITS, TENURE_LOW), A.column(ACCOUNT_TRAITS, TENURE_HIGH), arch
+        )
+        * 365.25
+    ).astype(np.int64)
     connected_on = window.start_day - tenure_days * DAY
     cycle_day = rng.integers(1, 29, n).astype(np.int8)
     disconnected_on = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
     if window.n_months < 2:
         return connected_on, disconnected_on, cycle_day
     # New connections: months 1.. so that they first appear in a later customers file.
-    is_new = rng.random(n) < A.per_archetype(P_NEW)[arch]
+    is_new = rng.random(n) < A.column(ACCOUNT_TRAITS, NEW)[arch]
     new_month = rng.integers(1, window.n_months, n)
     month_days = np.array([window.first_day(i) for i in range(window.n_months + 1)])
     span = (month_days[new_month + 1] - month_days[new_month]) / DAY
@@ -161,14 +126,12 @@ def _draw_lifecycle(
     connected_on = np.where(is_new, new_day, connected_on)
     # Disconnections: a month after connection, on a day <= the cycle day (final bill then).
     earliest = np.where(is_new, new_month + 1, 1)
-    leaves = (rng.random(n) < A.per_archetype(P_DISCONNECT)[arch]) & (
+    leaves = (rng.random(n) < A.column(ACCOUNT_TRAITS, DISCONNECT)[arch]) & (
         earliest < window.n_months
     )
     gap = window.n_months - earliest
     leave_month = earliest + (rng.random(n) * np.maximum(gap, 1)).astype(np.int64)
     leave_month = np.minimum(leave_month, window.n_months - 1)
     leave_day = (rng.random(n) * cycle_day).astype(np.int64)
-    disconnected_on = np.where(
-        leaves, month_days[leave_month] + leave_day * DAY, disconnected_on
-    )
+    disconnected_on = np.where(leaves, month_days[leave_month] + leave_day * DAY, disconnected_on)
     return connected_on, disconnected_on, cycle_day

@@ -14,7 +14,7 @@ import polars as pl
 
 from datagen import archetypes as A
 from datagen.calendar import DAY, HOUR, Window
-from datagen.contact_behaviour import ContactBehaviour
+from datagen.contact_behaviour import CONTACT_TRAITS, SATISFACTION, ContactBehaviour
 from datagen.contract import WORK_ORDER_CATEGORIES as CATEGORIES
 from datagen.contract import WORK_ORDER_CHANNELS as CHANNELS
 from datagen.contract import WORK_ORDER_STATUSES as STATUSES
@@ -24,23 +24,35 @@ from datagen.population import Population
 from datagen.streams import stream
 
 RESOLUTION_MEDIAN_HOURS = {
-    "complaint": 72, "billing_dispute": 96, "meter_fault": 72, "outage_report": 3,
-    "new_connection": 48, "reconnection": 24, "disconnection_nonpayment": 48,
-    "payment_arrangement": 6, "vegetation": 240, "voltage_quality": 120,
-    "information_request": 1, "other": 24,
+    "complaint": 72,
+    "billing_dispute": 96,
+    "meter_fault": 72,
+    "outage_report": 3,
+    "new_connection": 48,
+    "reconnection": 24,
+    "disconnection_nonpayment": 48,
+    "payment_arrangement": 6,
+    "vegetation": 240,
+    "voltage_quality": 120,
+    "information_request": 1,
+    "other": 24,
 }
 RESOLUTION_SIGMA = 1.0
 P_CANCELLED = 0.03
 P_SURVEY = 0.3  # closed cases with a post-case survey score
-SATISFACTION_MEAN = {"industrial_hv": 4.2, "sme_commercial": 3.6, "comfortable_owners": 4.5,
-                     "stressed_cash_payers": 2.3, "solar_adopters": 4.0,
-                     "electric_heating": 3.4, "agricultural_pumping": 3.2}
 UNHAPPY = ("complaint", "billing_dispute", "disconnection_nonpayment")
 _MEDIAN = np.array([RESOLUTION_MEDIAN_HOURS[c] for c in CATEGORIES], dtype=np.float64)
 _OPEN, _CLOSED, _CANCELLED = (STATUSES.index(s) for s in ("open", "closed", "cancelled"))
-_RAW = {"number": pl.Int64, "customer": pl.Int64, "opened_at": pl.Datetime("us"),
-        "closed_at": pl.Datetime("us"), "category": pl.Int16, "channel": pl.Int16,
-        "status": pl.Int16, "score": pl.Int32}
+_RAW = {
+    "number": pl.Int64,
+    "customer": pl.Int64,
+    "opened_at": pl.Datetime("us"),
+    "closed_at": pl.Datetime("us"),
+    "category": pl.Int16,
+    "channel": pl.Int16,
+    "status": pl.Int16,
+    "score": pl.Int32,
+}
 
 
 class WorkOrderDesk:
@@ -70,21 +82,33 @@ class WorkOrderDesk:
         channel = self.behaviour.channels(rng, cust, cat)
         life = self._lifecycle_cases(rng, m)
         cust, cat, channel, opened, closed = (
-            np.concatenate([a, b]) for a, b in zip((cust, cat, channel, opened, closed), life,
-                                                   strict=True)
+            np.concatenate([a, b])
+            for a, b in zip((cust, cat, channel, opened, closed), life, strict=True)
         )
         n = len(cust)
         status = np.where(rng.random(n) < P_CANCELLED, _CANCELLED, _CLOSED)
         score = self._scores(rng, cust, cat, status)
         order = np.lexsort((cust, opened))
         raw = pl.DataFrame(
-            {"number": self.next_number + np.arange(n), "customer": cust[order],
-             "opened_at": opened[order].astype("datetime64[us]"),
-             "closed_at": closed[order].astype("datetime64[us]"), "category": cat[order],
-             "channel": channel[order], "status": status[order], "score": score[order]},
+            {
+                "number": self.next_number + np.arange(n),
+                "customer": cust[order],
+                "opened_at": opened[order].astype("datetime64[us]"),
+                "closed_at": closed[order].astype("datetime64[us]"),
+                "category": cat[order],
+                "channel": channel[order],
+                "status": status[order],
+                "score": score[order],
+            },
             schema=_RAW,
         )
         self.next_number += n
+        return self._frame(self._send(m, raw))
+
+    def _send(self, m: int, raw: pl.DataFrame) -> pl.DataFrame:
+        """Rows of month m's file: cases still open at month end go as open and are queued
+        for re-sending in the month they close; earlier cases closing in m join them."""
+        w = self.window
         end = w.month_end_ts(m)
         later = raw.filter(pl.col("closed_at") >= end)
         months = w.month_index(later["closed_at"].to_numpy())
@@ -96,7 +120,7 @@ class WorkOrderDesk:
             status=pl.when(still_open).then(pl.lit(_OPEN, pl.Int16)).otherwise(pl.col("status")),
             score=pl.when(still_open).then(None).otherwise(pl.col("score")),
         )
-        return self._frame(pl.concat([*self.resends.pop(m, []), sent]))
+        return pl.concat([*self.resends.pop(m, []), sent])
 
     def _lifecycle_cases(self, rng: np.random.Generator, m: int):
         """new_connection cases for accounts connecting in m, closure cases for leavers."""
@@ -106,11 +130,16 @@ class WorkOrderDesk:
         cust = np.concatenate([joins, leaves])
         day = np.concatenate([pop.connected_on[joins], pop.disconnected_on[leaves]])
         stressed = pop.arch[leaves] == A.STRESSED
-        cat = np.concatenate([
-            np.full(len(joins), CATEGORIES.index("new_connection")),
-            np.where(stressed, CATEGORIES.index("disconnection_nonpayment"),
-                     CATEGORIES.index("other")),
-        ]).astype(np.int16)
+        cat = np.concatenate(
+            [
+                np.full(len(joins), CATEGORIES.index("new_connection")),
+                np.where(
+                    stressed,
+                    CATEGORIES.index("disconnection_nonpayment"),
+                    CATEGORIES.index("other"),
+                ),
+            ]
+        ).astype(np.int16)
         n = len(cust)
         lead = (rng.random(n) * ((day - w.first_day(m)) / DAY + 1)).astype(np.int64)
         opened = (day - lead * DAY).astype("datetime64[s]") + rng.integers(8, 12, n) * HOUR
@@ -120,7 +149,7 @@ class WorkOrderDesk:
 
     def _scores(self, rng, cust, cat, status) -> np.ndarray:
         """1..5 survey score on ~30% of closed cases (0 = no survey, becomes null)."""
-        mean = A.per_archetype(SATISFACTION_MEAN)[self.pop.arch[cust]]
+        mean = A.column(CONTACT_TRAITS, SATISFACTION)[self.pop.arch[cust]]
         mean = mean - 0.6 * np.isin(cat, [CATEGORIES.index(c) for c in UNHAPPY])
         score = np.clip(np.round(mean + 0.8 * rng.standard_normal(len(cust))), 1, 5)
         surveyed = (status == _CLOSED) & (rng.random(len(cust)) < P_SURVEY)
@@ -128,13 +157,20 @@ class WorkOrderDesk:
 
     def _frame(self, raw: pl.DataFrame) -> pl.DataFrame:
         score = raw["score"]
-        return conform("work_orders", pl.DataFrame({
-            "work_order_id": format_ids("work_order", raw["number"].to_numpy()),
-            "customer_id": format_ids("customer", raw["customer"].to_numpy()),
-            "opened_at": raw["opened_at"],
-            "closed_at": raw["closed_at"],
-            "category": pl.Series(CATEGORIES).gather(raw["category"].to_numpy()),
-            "channel": pl.Series(CHANNELS).gather(raw["channel"].to_numpy()),
-            "status": pl.Series(STATUSES).gather(raw["status"].to_numpy()),
-            "satisfaction_score": score.scatter(np.flatnonzero(score.fill_null(0) == 0), None),
-        }))
+        return conform(
+            "work_orders",
+            pl.DataFrame(
+                {
+                    "work_order_id": format_ids("work_order", raw["number"].to_numpy()),
+                    "customer_id": format_ids("customer", raw["customer"].to_numpy()),
+                    "opened_at": raw["opened_at"],
+                    "closed_at": raw["closed_at"],
+                    "category": pl.Series(CATEGORIES).gather(raw["category"].to_numpy()),
+                    "channel": pl.Series(CHANNELS).gather(raw["channel"].to_numpy()),
+                    "status": pl.Series(STATUSES).gather(raw["status"].to_numpy()),
+                    "satisfaction_score": score.scatter(
+                        np.flatnonzero(score.fill_null(0) == 0), None
+                    ),
+                }
+            ),
+        )

@@ -8,6 +8,7 @@ frames always give the same bytes.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import polars as pl
@@ -38,13 +39,17 @@ def write_frame(frame: pl.DataFrame, path: Path, fmt: str) -> Path:
             row_group_size=ROW_GROUP_SIZE,
         )
     else:
-        frame.write_csv(
-            path,
-            date_format=DATE_FORMAT,
-            datetime_format=DATETIME_FORMAT,
-            float_scientific=False,
-        )
+        path.write_text(csv_text(frame), encoding="utf-8")
     return path
+
+
+def csv_text(frame: pl.DataFrame) -> str:
+    """The frame as CSV text in the landing formats."""
+    buffer = io.BytesIO()
+    frame.write_csv(
+        buffer, date_format=DATE_FORMAT, datetime_format=DATETIME_FORMAT, float_scientific=False
+    )
+    return buffer.getvalue().decode("utf-8")
 
 
 def remove_stale_files(out_dir: Path, tables: tuple[str, ...]) -> list[Path]:

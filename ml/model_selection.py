@@ -6,10 +6,14 @@ Rule for k (documented decision): every k in [k_min, k_max] is fitted on a seede
 at most `selection_sample_size` rows and scored by silhouette (higher is better, on a seeded
 sample of at most `silhouette_sample_size` rows), Davies-Bouldin (lower) and Calinski-Harabasz
 (higher). Each metric ranks the candidates (1 = best, ties share the mean rank); the smallest
-rank sum wins and ties go to the smaller k. A configured `fixed_k` skips the search. The final
-model is fitted on all rows (MiniBatchKMeans above `minibatch_threshold` rows); then any
-cluster below `min_segment_share` is dropped and the model refitted from the remaining
-centroids, until none is too small. Clusters are finally numbered by size, largest first.
+rank sum wins and ties go to the smaller k. Stickiness: when the previous model's k is among
+the candidates, it is kept unless the winner's rank sum is lower by at least
+`k_switch_margin` (rank sums of near-equal candidates swing between monthly refreshes, and a
+change of k renames customers' segments wholesale). A configured `fixed_k` skips the search.
+The final model is fitted on all rows (MiniBatchKMeans above `minibatch_threshold` rows);
+then any cluster below `min_segment_share` is dropped and the model refitted from the
+remaining centroids, until none is too small. Clusters are finally numbered by size, largest
+first.
 
 Fits run single-threaded (threadpoolctl): multi-threaded k-means sums partial centroids in
 thread-completion order, which breaks bit-identical reruns.
@@ -97,7 +101,9 @@ def partition_scores(x: np.ndarray, labels: np.ndarray, seed: int, silhouette_n:
         }
 
 
-def evaluate_k(x: np.ndarray, ks: list[int], config: dict) -> list[dict]:
+def evaluate_k(
+    x: np.ndarray, ks: list[int], config: dict, previous_k: int | None = None
+) -> list[dict]:
     """One row per candidate k: the three scores, their ranks' sum and `chosen`."""
     seed = int(config["seed"])
     idx = sample_rows(x.shape[0], int(config["selection_sample_size"]), seed)
@@ -107,11 +113,14 @@ def evaluate_k(x: np.ndarray, ks: list[int], config: dict) -> list[dict]:
         labels, _, _ = fit_kmeans(sample, k, seed, int(config["n_init"]), sample.shape[0] + 1)
         scores = partition_scores(sample, labels, seed, int(config["silhouette_sample_size"]))
         rows.append({"k": k, **scores})
-    return choose_k(rows)
+    return choose_k(rows, previous_k, float(config.get("k_switch_margin", 0)))
 
 
-def choose_k(rows: list[dict]) -> list[dict]:
-    """Rank-sum rule over the evaluation rows (missing scores rank last); marks `chosen`."""
+def choose_k(rows: list[dict], previous_k: int | None = None, margin: float = 0.0) -> list[dict]:
+    """Rank-sum rule over the evaluation rows (missing scores rank last); marks `chosen`.
+
+    `previous_k` is kept unless the best rank sum beats its rank sum by at least `margin`.
+    """
 
     def ranks(key: str, higher_is_better: bool) -> np.ndarray:
         worst = -np.inf if higher_is_better else np.inf
@@ -121,13 +130,18 @@ def choose_k(rows: list[dict]) -> list[dict]:
     total = ranks("silhouette", True) + ranks("davies_bouldin", False)
     total = total + ranks("calinski_harabasz", True)
     best = min(range(len(rows)), key=lambda i: (total[i], rows[i]["k"]))
+    kept = [i for i, r in enumerate(rows) if r["k"] == previous_k]
+    if margin > 0 and kept and total[kept[0]] - total[best] < margin:
+        best = kept[0]
     return [
         {**r, "rank_sum": float(t), "chosen": i == best}
         for i, (r, t) in enumerate(zip(rows, total, strict=True))
     ]
 
 
-def cluster_customers(x: np.ndarray, config: dict) -> ClusteringResult:
+def cluster_customers(
+    x: np.ndarray, config: dict, previous_k: int | None = None
+) -> ClusteringResult:
     """Choose k (or take `fixed_k`), fit on all rows, merge small clusters, order by size.
 
     `config` is the `segmentation` section. k is clipped to [2, n - 1] and to the number of
@@ -145,8 +159,10 @@ def cluster_customers(x: np.ndarray, config: dict) -> ClusteringResult:
     else:
         k_max = max(2, min(int(config["k_max"]), k_cap))
         k_min = max(2, min(int(config["k_min"]), k_max))
-        evaluation = evaluate_k(x, list(range(k_min, k_max + 1)), config)
-        k, selection = next(r["k"] for r in evaluation if r["chosen"]), "rank_sum"
+        evaluation = evaluate_k(x, list(range(k_min, k_max + 1)), config, previous_k)
+        k = next(r["k"] for r in evaluation if r["chosen"])
+        best = min(evaluation, key=lambda r: (r["rank_sum"], r["k"]))["k"]
+        selection = "rank_sum" if k == best else "rank_sum, kept previous k"
     fit = {
         "seed": seed,
         "n_init": int(config["n_init"]),

@@ -4,6 +4,11 @@ Grain per function: `train_segmentation` one model per training month; `score_cu
 row per customer x as_of_month; `build_segment_profiles` one row per segment x as_of_month;
 `segment_migrations` one row per from_segment x to_segment x to_month; `value_index_weights`
 one row per criterion x method; `segmentation_model_row` one row per model_version.
+
+What is fitted lives in the model (preprocessing, centroids, ids, names, segment strategies,
+value index bounds, weights and tier cut points); the model-free rules (satisfaction formula,
+grid, credit thresholds, strategy playbook) are read from `config` at scoring time, so a
+playbook change applies at the next scoring run without retraining.
 """
 
 from __future__ import annotations

@@ -46,6 +46,13 @@ def _grid(config: dict) -> dict:
     return config["grids"][grid]
 
 
+def check_value_levels(tier_names, config: dict) -> None:
+    """Raise ValueError when a value tier has no level in the configured grid."""
+    missing = [t for t in tier_names if t not in _grid(config)["value_levels"]]
+    if missing:
+        raise ValueError(f"satisfaction.grids.{config['grid']}.value_levels lacks tiers {missing}")
+
+
 def value_level_expr(config: dict, tier_column: str = "value_tier") -> pl.Expr:
     """Value level (high / medium / low) of the grid from the value tier."""
     levels = _grid(config)["value_levels"]

@@ -13,6 +13,7 @@ from ml.credit import credit_rating_expr
 from ml.model import SegmentationModel
 from ml.model_selection import assign_to_centroids
 from ml.satisfaction import (
+    check_value_levels,
     satisfaction_expr,
     satisfaction_level_expr,
     value_level_expr,
@@ -60,6 +61,7 @@ def core_scores(features: pl.DataFrame, model: SegmentationModel, config: dict) 
     require_columns(features, REQUIRED_COLUMNS, "score_customers")
     scores = value_scores(features, model.value_index)
     sat = config["satisfaction"]
+    check_value_levels(model.value_index.tier_names, sat)
     return (
         features.with_columns(
             assign_segments(features, model),

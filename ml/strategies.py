@@ -52,7 +52,9 @@ def validate_playbook(config: dict, columns: set[str]) -> None:
                 )
 
 
-def segment_trait_frame(segment_traits: Mapping[str, Mapping[str, float | None]], config: dict):
+def segment_trait_frame(
+    segment_traits: Mapping[str, Mapping[str, float | None]], config: dict
+) -> pl.DataFrame:
     """segment_id + one `segment.<trait>_index` column per trait the rules read."""
     fields = sorted(
         {

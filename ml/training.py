@@ -1,7 +1,7 @@
 """Training one segmentation model on one as_of_month of the customer_features mart.
 
-Grain: one model per call. Steps: pick usable features (all-null and constant ones are
-dropped, with a note in metrics), fit the preprocessing, choose k and cluster
+Grain: one model per call. Steps: pick usable features (all-null, constant and sparse ones
+are dropped, with a note in metrics.dropped_features), fit the preprocessing, choose k and cluster
 (`ml/model_selection.py`), give clusters stable segment ids against the previous model's
 registry, fit the value index, profile the segments, name new segments, derive strategies,
 and measure quality (partition scores, stability vs the previous model, surrogate rules).
@@ -66,7 +66,7 @@ def train_segmentation(
         raise ValueError(f"train_segmentation: no usable feature (dropped: {dropped})")
     prep, _ = fit_preprocessor(features, used, seg["log_features"] or LOG_FEATURES, seg["clip"])
     x = prep.transform(features)
-    clustering = cluster_customers(x, seg)
+    clustering = cluster_customers(x, seg, previous.k if previous else None)
     raw_centroids = prep.inverse_transform(clustering.centroids)
     mapping, registry = assign_stable_segment_ids(
         clustering.centroids,
@@ -145,9 +145,9 @@ def _metrics(model, clustering, x, features, core, previous, dropped, seg) -> di
         "dropped_features": dropped,
         "previous_model_version": previous.model_version if previous else None,
         "stability_ari": stability,
-        "n_segments_matched": notes.get("matched", 0) if previous else 0,
-        "n_segments_new": notes.get("new", model.k),
-        "n_segments_retired": notes.get("retired", 0),
+        "n_segments_matched": notes["matched"],
+        "n_segments_new": notes["new"],
+        "n_segments_retired": notes["retired"],
         "surrogate_fidelity": surrogate.fidelity,
         "segment_rules": surrogate.rules,
     }

@@ -13,7 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from datagen.faults.catalog import EXTRA_COLUMN, RENAMED_COLUMN, WRONG_TYPE_COLUMN
-from datagen.writer import file_path, write_frame
+from datagen.writer import csv_text, file_path, write_frame
 
 SAMPLE_ROWS = 25
 
@@ -38,7 +38,7 @@ def write_bad_file(
         path.write_bytes(b"")
         return path, "0 bytes"
     if kind == "ragged_row":
-        lines = _csv_text(sample).splitlines()
+        lines = csv_text(sample).splitlines()
         lines.insert(min(3, len(lines)), lines[-1] + ",surplus,fields")
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         return path, "data row 3 has 2 fields more than the header"
@@ -46,7 +46,7 @@ def write_bad_file(
         accented = sample.with_columns(
             full_name=pl.lit("José Muñoz-Gómez"), address=pl.lit("12 Rue Hélène, Eastvale")
         )
-        path.write_bytes(_csv_text(accented).encode("latin-1"))
+        path.write_bytes(csv_text(accented).encode("latin-1"))
         return path, "encoded in Latin-1, not UTF-8"
     if kind == "truncated_parquet":
         buffer = io.BytesIO()
@@ -70,11 +70,3 @@ def write_bad_file(
         write_frame(sample.with_columns(pl.lit("abc").alias(column)), path, fmt)
         return path, f"column {column} holds text 'abc'"
     raise ValueError(f"unknown bad-file kind {kind!r}")
-
-
-def _csv_text(frame: pl.DataFrame) -> str:
-    buffer = io.BytesIO()
-    write_frame_csv = frame.write_csv
-    write_frame_csv(buffer, date_format="%Y-%m-%d", datetime_format="%Y-%m-%dT%H:%M:%S",
-                    float_scientific=False)
-    return buffer.getvalue().decode("utf-8")

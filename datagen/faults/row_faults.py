@@ -38,7 +38,10 @@ def plan_counts(rng: np.random.Generator, table: str, n_rows: int, rate: float) 
 
 
 def inject_rows(
-    frame: pl.DataFrame, table: str, counts: dict[str, int], rng: np.random.Generator,
+    frame: pl.DataFrame,
+    table: str,
+    counts: dict[str, int],
+    rng: np.random.Generator,
     ctx: FaultContext,
 ) -> tuple[pl.DataFrame, list[dict]]:
     """Apply `counts` faults to `frame`; return the new frame and one record per fault."""
@@ -52,7 +55,7 @@ def inject_rows(
         ok = eligible(frame, table, kind, solar if solar is not None else np.zeros(n, bool))
         rows = pool[ok[pool] & ~used[pool]][: counts[kind]]
         if ctx.csv and kind == "bad_date" and len(rows) > 1:
-            unparseable_rows, rows = rows[: len(rows) // 2], rows[len(rows) // 2:]
+            unparseable_rows, rows = rows[: len(rows) // 2], rows[len(rows) // 2 :]
             kind_of[unparseable_rows], used[unparseable_rows] = kind, True
         frame = MUTATIONS[kind](frame, table, rows, rng)
         used[rows], kind_of[rows] = True, kind
@@ -68,12 +71,14 @@ def inject_rows(
         sources.append(src)
         added_kinds += [kind] * len(src)
     marks = pl.Series("_kind", kind_of.tolist(), dtype=pl.String)
-    whole = frame.with_columns(marks, _ref=pl.lit(None, pl.Int64),
-                               _key=pl.Series(np.arange(n, dtype=np.float64)))
+    whole = frame.with_columns(
+        marks, _ref=pl.lit(None, pl.Int64), _key=pl.Series(np.arange(n, dtype=np.float64))
+    )
     if added:
         src = np.concatenate(sources)
         extra = pl.concat(added).with_columns(
-            _kind=pl.Series(added_kinds, dtype=pl.String), _ref=pl.Series(src),
+            _kind=pl.Series(added_kinds, dtype=pl.String),
+            _ref=pl.Series(src),
             _key=pl.Series(rng.uniform(-0.5, n - 0.5, len(src)) + 1e-9),
         )
         whole = pl.concat([whole, extra], how="vertical")
@@ -87,6 +92,8 @@ def inject_rows(
 
 
 def _changed_copy(rows: pl.DataFrame, table: str, kind: str, rng, ctx) -> pl.DataFrame:
+    """The rows an additive fault inserts: identical, same key with another value, or the
+    same row for a customer the master does not know (with a fresh key of its own)."""
     n = rows.height
     if kind == "exact_duplicate":
         return rows
@@ -101,8 +108,9 @@ def _changed_copy(rows: pl.DataFrame, table: str, kind: str, rng, ctx) -> pl.Dat
     changed = rows.with_columns(customer_id=format_ids("customer", ctx.phantoms(n)))
     if table in FRESH_KEY:
         column, id_kind = FRESH_KEY[table]
-        changed = changed.with_columns(format_ids(id_kind, ctx.fresh_number(id_kind, n))
-                                       .alias(column))
+        changed = changed.with_columns(
+            format_ids(id_kind, ctx.fresh_number(id_kind, n)).alias(column)
+        )
     if table == "payments":
         changed = changed.with_columns(bill_id=pl.lit(None, pl.String))
     return changed
@@ -118,8 +126,13 @@ def _records(
     records = []
     for row in spoiled.select("_row", "_kind", "_ref", *keys).iter_rows(named=True):
         index, kind = int(row["_row"]), row["_kind"]
-        record = {"row_index": index, "row_number": index + 1, "kind": kind,
-                  "column": ROW_FAULTS[table][kind], "key": {k: str(row[k]) for k in keys}}
+        record = {
+            "row_index": index,
+            "row_number": index + 1,
+            "kind": kind,
+            "column": ROW_FAULTS[table][kind],
+            "key": {k: str(row[k]) for k in keys},
+        }
         if index in garbled_rows:
             record.update(column=UNPARSEABLE_COLUMN[table], detail="unparseable text")
         if row["_ref"] is not None:

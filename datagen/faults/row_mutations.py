@@ -27,8 +27,9 @@ def _set(frame: pl.DataFrame, column: str, rows: np.ndarray, values) -> pl.DataF
 
 def negative_kwh(frame: pl.DataFrame, table: str, rows: np.ndarray, rng) -> pl.DataFrame:
     """Flip energy to negative (TOU parts too, so only the sign is wrong)."""
-    columns = ["kwh_total", "kwh_peak", "kwh_shoulder", "kwh_offpeak"] if table == "bills" \
-        else ["kwh"]
+    columns = (
+        ["kwh_total", "kwh_peak", "kwh_shoulder", "kwh_offpeak"] if table == "bills" else ["kwh"]
+    )
     for column in columns:
         frame = _set(frame, column, rows, -frame[column].gather(rows).abs())
     return frame
@@ -52,7 +53,7 @@ def bad_date(frame: pl.DataFrame, table: str, rows: np.ndarray, rng) -> pl.DataF
         when = frame["connected_on"].gather(rows).cast(pl.Datetime("us")) - days
         return _set(frame, "disconnected_on", rows, when.dt.date())
     if table == "payments":  # legacy null sentinel
-        return _set(frame, "paid_at", rows, [np.datetime64(SENTINEL_DATE, "us")] * n)
+        return _set(frame, "paid_at", rows, np.full(n, np.datetime64(SENTINEL_DATE, "us")))
     start_column = {"outages": "started_at", "work_orders": "opened_at"}[table]
     end_column = ROW_FAULTS[table]["bad_date"]
     minutes = pl.Series(rng.integers(10, 48 * 60, n) * 60_000_000, dtype=pl.Duration("us"))
@@ -75,8 +76,7 @@ def invalid_enum(frame: pl.DataFrame, table: str, rows: np.ndarray, rng) -> pl.D
     """A code outside the contract's enum."""
     column = ROW_FAULTS[table]["invalid_enum"]
     choices = INVALID_ENUM_VALUES[column]
-    return _set(frame, column, rows, [choices[i] for i in rng.integers(0, len(choices),
-                                                                       len(rows))])
+    return _set(frame, column, rows, [choices[i] for i in rng.integers(0, len(choices), len(rows))])
 
 
 def unparseable(frame: pl.DataFrame, column: str, rows: np.ndarray, rng) -> pl.DataFrame:

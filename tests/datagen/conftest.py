@@ -34,11 +34,22 @@ def _run(root: Path, **kwargs) -> Run:
 
 @pytest.fixture(scope="session")
 def parquet_run(tmp_path_factory) -> Run:
-    return _run(tmp_path_factory.mktemp("parquet"), n_customers=CUSTOMERS, n_months=MONTHS,
-                seed=42, ami_customers=AMI)
+    return _run(
+        tmp_path_factory.mktemp("parquet"),
+        n_customers=CUSTOMERS,
+        n_months=MONTHS,
+        seed=42,
+        ami_customers=AMI,
+    )
 
 
 @pytest.fixture(scope="session")
 def csv_run(tmp_path_factory) -> Run:
-    return _run(tmp_path_factory.mktemp("csv"), n_customers=CUSTOMERS, n_months=4, seed=42,
-                fmt="csv", ami_customers=4)
+    return _run(
+        tmp_path_factory.mktemp("csv"),
+        n_customers=CUSTOMERS,
+        n_months=4,
+        seed=42,
+        fmt="csv",
+        ami_customers=4,
+    )

@@ -11,9 +11,7 @@ FILE_MONTH = r"_(\d{4}-\d{2})\.(?:parquet|csv)$"
 
 def files_of(landing: Path, table: str) -> list[Path]:
     """The monthly files of one table (bad-file injections excluded), in name order."""
-    return sorted(
-        p for p in (Path(landing) / table).glob(f"{table}_*") if "__" not in p.name
-    )
+    return sorted(p for p in (Path(landing) / table).glob(f"{table}_*") if "__" not in p.name)
 
 
 def read_table(landing: Path, table: str) -> pl.DataFrame:

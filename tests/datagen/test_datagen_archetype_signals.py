@@ -8,9 +8,15 @@ import polars as pl
 import pytest
 from datagen_landing import final_bills, latest_customers, read_table
 
-SHARES = {"industrial_hv": 0.02, "sme_commercial": 0.12, "comfortable_owners": 0.28,
-          "stressed_cash_payers": 0.18, "solar_adopters": 0.10, "electric_heating": 0.22,
-          "agricultural_pumping": 0.08}
+SHARES = {
+    "industrial_hv": 0.02,
+    "sme_commercial": 0.12,
+    "comfortable_owners": 0.28,
+    "stressed_cash_payers": 0.18,
+    "solar_adopters": 0.10,
+    "electric_heating": 0.22,
+    "agricultural_pumping": 0.08,
+}
 DATA_END = dt.datetime(2023, 7, 1)
 
 
@@ -23,14 +29,21 @@ def bills(parquet_run) -> pl.DataFrame:
 def settlement(parquet_run, bills) -> pl.DataFrame:
     """Per payable bill due by mid-April: paid in full by the due date? unpaid 60+ days?"""
     payments = read_table(parquet_run.landing, "payments").drop_nulls("bill_id")
-    on_time = payments.join(bills.select("bill_id", "due_date"), on="bill_id").filter(
-        pl.col("paid_at").dt.date() <= pl.col("due_date")
-    ).group_by("bill_id").agg(pl.col("amount").sum().alias("paid_by_due"))
+    on_time = (
+        payments.join(bills.select("bill_id", "due_date"), on="bill_id")
+        .filter(pl.col("paid_at").dt.date() <= pl.col("due_date"))
+        .group_by("bill_id")
+        .agg(pl.col("amount").sum().alias("paid_by_due"))
+    )
     total = payments.group_by("bill_id").agg(pl.col("amount").sum().alias("paid"))
     return (
-        bills.filter((pl.col("status") == "issued") & (pl.col("amount_due") > 0)
-                     & (pl.col("due_date") <= dt.date(2023, 4, 15)))
-        .join(on_time, on="bill_id", how="left").join(total, on="bill_id", how="left")
+        bills.filter(
+            (pl.col("status") == "issued")
+            & (pl.col("amount_due") > 0)
+            & (pl.col("due_date") <= dt.date(2023, 4, 15))
+        )
+        .join(on_time, on="bill_id", how="left")
+        .join(total, on="bill_id", how="left")
         .fill_null(0.0)
         .with_columns(
             on_time=pl.col("paid_by_due") >= pl.col("amount_due") - 0.01,
@@ -71,21 +84,29 @@ def test_stressed_payers_pay_cash_and_bounce_payments(parquet_run):
 
 
 def test_electric_heating_peaks_in_winter(bills):
-    by_month = bills.with_columns(winter=pl.col("period_end").dt.month().is_in([1, 2]),
-                                  summer=pl.col("period_end").dt.month().is_in([5, 6]))
-    ratio = _by(by_month, pl.col("kwh_total").filter("winter").mean()
-                / pl.col("kwh_total").filter("summer").mean())
+    by_month = bills.with_columns(
+        winter=pl.col("period_end").dt.month().is_in([1, 2]),
+        summer=pl.col("period_end").dt.month().is_in([5, 6]),
+    )
+    ratio = _by(
+        by_month,
+        pl.col("kwh_total").filter("winter").mean() / pl.col("kwh_total").filter("summer").mean(),
+    )
     assert ratio["electric_heating"] > 1.8
     others = [v for k, v in ratio.items() if k not in ("electric_heating", "solar_adopters")]
     assert ratio["electric_heating"] > max(others)
 
 
 def test_agricultural_pumping_peaks_in_summer(bills):
-    june = _by(bills, pl.col("kwh_total").filter(pl.col("period_end").dt.month() == 6).mean()
-               / pl.col("kwh_total").filter(pl.col("period_end").dt.month() == 1).mean())
+    june = _by(
+        bills,
+        pl.col("kwh_total").filter(pl.col("period_end").dt.month() == 6).mean()
+        / pl.col("kwh_total").filter(pl.col("period_end").dt.month() == 1).mean(),
+    )
     assert june["agricultural_pumping"] > 2.0
-    assert all(v < 1.5 for k, v in june.items() if k not in ("agricultural_pumping",
-                                                              "solar_adopters"))
+    assert all(
+        v < 1.5 for k, v in june.items() if k not in ("agricultural_pumping", "solar_adopters")
+    )
 
 
 def test_solar_adopters_export_in_sunny_months(bills):
@@ -114,11 +135,11 @@ def test_smes_use_peak_energy_and_heating_uses_off_peak(parquet_run, bills):
 
 
 def test_account_attributes_follow_the_archetypes(parquet_run):
-    customers = latest_customers(parquet_run.landing).join(
-        parquet_run.archetypes, on="customer_id"
+    customers = latest_customers(parquet_run.landing).join(parquet_run.archetypes, on="customer_id")
+    tenure = _by(
+        customers,
+        ((dt.date(2023, 1, 1) - pl.col("connected_on")).dt.total_days() / 365.25).median(),
     )
-    tenure = _by(customers, ((dt.date(2023, 1, 1) - pl.col("connected_on")).dt.total_days()
-                             / 365.25).median())
     assert tenure["comfortable_owners"] > 10 > 5 > tenure["stressed_cash_payers"]
     solar = _by(customers, pl.col("has_solar").mean())
     assert solar["solar_adopters"] == 1.0 and solar["stressed_cash_payers"] == 0.0
@@ -133,8 +154,10 @@ def test_account_attributes_follow_the_archetypes(parquet_run):
 
 
 def test_contact_habits_differ(parquet_run):
-    orders = read_table(parquet_run.landing, "work_orders").unique("work_order_id").join(
-        parquet_run.archetypes, on="customer_id"
+    orders = (
+        read_table(parquet_run.landing, "work_orders")
+        .unique("work_order_id")
+        .join(parquet_run.archetypes, on="customer_id")
     )
     sizes = dict(parquet_run.archetypes["archetype"].value_counts().iter_rows())
     per_customer = {k: v / sizes[k] for k, v in _by(orders, pl.len()).items()}
@@ -150,16 +173,26 @@ def test_contact_habits_differ(parquet_run):
 
 
 def test_rural_feeders_see_more_and_longer_outages(parquet_run):
-    outages = read_table(parquet_run.landing, "outages").sort("file_month").unique(
-        "outage_id", keep="last"
+    outages = (
+        read_table(parquet_run.landing, "outages")
+        .sort("file_month")
+        .unique("outage_id", keep="last")
     )
-    feeders = read_table(parquet_run.landing, "customers").unique("customer_id").group_by(
-        "region").agg(pl.col("feeder_id").n_unique().alias("feeders"))
+    feeders = (
+        read_table(parquet_run.landing, "customers")
+        .unique("customer_id")
+        .group_by("region")
+        .agg(pl.col("feeder_id").n_unique().alias("feeders"))
+    )
     restored = pl.col("restored_at").fill_null(DATA_END)
-    stats = outages.group_by("region").agg(
-        pl.len().alias("n"), ((restored - pl.col("started_at")).dt.total_minutes()).sum()
-        .alias("minutes")
-    ).join(feeders, on="region")
+    stats = (
+        outages.group_by("region")
+        .agg(
+            pl.len().alias("n"),
+            ((restored - pl.col("started_at")).dt.total_minutes()).sum().alias("minutes"),
+        )
+        .join(feeders, on="region")
+    )
     rural = stats.filter(pl.col("region").is_in(["Highmoor", "Southfields"]))
     urban = stats.filter(pl.col("region").is_in(["Northport", "Riverside", "Central"]))
     rate = lambda f: f["n"].sum() / f["feeders"].sum()  # noqa: E731

@@ -29,9 +29,13 @@ def test_revisions_come_in_the_next_months_file_with_new_amounts(parquet_run):
     assert revised.height == bills.filter(pl.col("revision") == 1).height  # all have an original
     share = revised.height / originals.filter(pl.col("file_month") < "2023-06").height
     assert 0.005 < share < 0.05
-    assert revised.select(
-        pl.col("file_month") == pl.col("file_month_0").map_elements(_next_month, pl.String)
-    ).to_series().all()
+    assert (
+        revised.select(
+            pl.col("file_month") == pl.col("file_month_0").map_elements(_next_month, pl.String)
+        )
+        .to_series()
+        .all()
+    )
     assert (revised["kwh_total"] != revised["kwh_total_0"]).mean() > 0.9
     assert (revised["issued_at"] > revised["issued_at_0"]).all()
     assert (revised["customer_id"] == revised["customer_id_0"]).all()
@@ -45,9 +49,11 @@ def test_some_bills_are_cancelled(parquet_run):
 
 def test_periods_are_contiguous_cycles_not_calendar_months(parquet_run):
     bills = read_table(parquet_run.landing, "bills").filter(pl.col("revision") == 0)
-    chained = bills.sort("customer_id", "period_end").with_columns(
-        prev_end=pl.col("period_end").shift(1).over("customer_id")
-    ).drop_nulls("prev_end")
+    chained = (
+        bills.sort("customer_id", "period_end")
+        .with_columns(prev_end=pl.col("period_end").shift(1).over("customer_id"))
+        .drop_nulls("prev_end")
+    )
     assert (chained["period_start"] == chained["prev_end"].dt.offset_by("1d")).all()
     assert bills["period_end"].dt.day().n_unique() > 20  # cycle days spread over the month
     days = (bills["period_end"] - bills["period_start"]).dt.total_days() + 1

@@ -26,8 +26,9 @@ def test_every_customer_appears_and_new_connections_are_about_five_percent(parqu
     assert set(customers["customer_id"]) == set(parquet_run.archetypes["customer_id"])
     new = customers.filter(pl.col("connected_on") >= dt.date(2023, 1, 1))
     assert (new["connected_on"].dt.strftime("%Y-%m") <= new["file_month"]).all()
-    first_seen = new.group_by("customer_id").agg(pl.col("file_month").min(),
-                                                  pl.col("connected_on").first())
+    first_seen = new.group_by("customer_id").agg(
+        pl.col("file_month").min(), pl.col("connected_on").first()
+    )
     assert (first_seen["connected_on"].dt.strftime("%Y-%m") == first_seen["file_month"]).all()
     assert 0.02 < first_seen.height / parquet_run.archetypes.height < 0.09
 
@@ -37,9 +38,12 @@ def test_later_files_hold_changes_with_newer_updated_at(parquet_run):
     later = customers.filter(pl.col("file_month") > "2023-01")
     assert 0 < later.height < 0.15 * customers.height
     assert (later["updated_at"].dt.strftime("%Y-%m") == later["file_month"]).all()
-    history = customers.sort("file_month").group_by("customer_id", maintain_order=True).agg(
-        "updated_at", "payment_method", "budget_billing", "paperless", "phone"
-    ).filter(pl.col("updated_at").list.len() > 1)
+    history = (
+        customers.sort("file_month")
+        .group_by("customer_id", maintain_order=True)
+        .agg("updated_at", "payment_method", "budget_billing", "paperless", "phone")
+        .filter(pl.col("updated_at").list.len() > 1)
+    )
     assert history.height > 0
     for times in history["updated_at"].to_list():
         assert times == sorted(times) and len(set(times)) == len(times)
@@ -55,14 +59,17 @@ def test_disconnections_arrive_as_update_rows_and_stop_the_bills(parquet_run):
         gone.select("customer_id", "disconnected_on"), on="customer_id"
     )
     assert (bills["period_end"] <= bills["disconnected_on"]).all()
-    final = bills.group_by("customer_id").agg(pl.col("period_end").max(),
-                                               pl.col("disconnected_on").first())
+    final = bills.group_by("customer_id").agg(
+        pl.col("period_end").max(), pl.col("disconnected_on").first()
+    )
     assert (final["period_end"] == final["disconnected_on"]).all()  # a final bill to the day
 
 
 def test_no_bills_before_connection(parquet_run):
-    customers = read_table(parquet_run.landing, "customers").group_by("customer_id").agg(
-        pl.col("connected_on").first()
+    customers = (
+        read_table(parquet_run.landing, "customers")
+        .group_by("customer_id")
+        .agg(pl.col("connected_on").first())
     )
     bills = read_table(parquet_run.landing, "bills").join(customers, on="customer_id")
     assert (bills["period_start"] >= bills["connected_on"]).all() or (

@@ -10,14 +10,18 @@ from datagen import generate
 
 
 def _snapshot(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.mark.parametrize("fmt", ["parquet", "csv"])
 def test_two_runs_write_identical_bytes(tmp_path, fmt):
-    args = dict(n_customers=150, n_months=3, start_month="2024-11", seed=5, fmt=fmt,
-                ami_customers=3)
+    args = dict(
+        n_customers=150, n_months=3, start_month="2024-11", seed=5, fmt=fmt, ami_customers=3
+    )
     generate(tmp_path / "a" / "landing", tmp_path / "a" / "truth", **args)
     generate(tmp_path / "b" / "landing", tmp_path / "b" / "truth", **args)
     first, second = _snapshot(tmp_path / "a"), _snapshot(tmp_path / "b")
@@ -42,5 +46,7 @@ def test_rerun_into_the_same_folder_replaces_its_own_files_only(tmp_path):
     foreign.write_text("kept\n")
     generate(landing, truth, n_customers=40, n_months=2, seed=3)
     assert sorted(p.name for p in (landing / "bills").iterdir()) == [
-        "bills_2023-01.parquet", "bills_2023-02.parquet", "from_the_utility.csv"
+        "bills_2023-01.parquet",
+        "bills_2023-02.parquet",
+        "from_the_utility.csv",
     ]

@@ -27,7 +27,8 @@ def test_manifest_counts_equal_the_files(parquet_run):
 
 def test_truth_lives_outside_the_landing_zone(parquet_run):
     assert sorted(p.name for p in parquet_run.truth.iterdir()) == [
-        "archetypes.parquet", "manifest.json"
+        "archetypes.parquet",
+        "manifest.json",
     ]
     truth = pl.read_parquet(parquet_run.truth / "archetypes.parquet")
     assert truth.columns == ["customer_id", "archetype"]
@@ -35,9 +36,26 @@ def test_truth_lives_outside_the_landing_zone(parquet_run):
 
 
 def test_cli_writes_csv_and_reports_rows(tmp_path, capsys):
-    code = main(["--customers", "30", "--months", "2", "--start", "2024-12", "--seed", "3",
-                 "--out", str(tmp_path / "l"), "--truth", str(tmp_path / "t"),
-                 "--format", "csv", "--ami-customers", "2"])
+    code = main(
+        [
+            "--customers",
+            "30",
+            "--months",
+            "2",
+            "--start",
+            "2024-12",
+            "--seed",
+            "3",
+            "--out",
+            str(tmp_path / "l"),
+            "--truth",
+            str(tmp_path / "t"),
+            "--format",
+            "csv",
+            "--ami-customers",
+            "2",
+        ]
+    )
     assert code == 0
     rows = json.loads(capsys.readouterr().out)
     assert rows["meter_reads"] > 0 and rows["bills"] > 0
@@ -47,9 +65,17 @@ def test_cli_writes_csv_and_reports_rows(tmp_path, capsys):
     assert manifest["format"] == "csv" and manifest["start"] == "2024-12"
 
 
-@pytest.mark.parametrize("args", [["--customers", "0"], ["--start", "2023-13"],
-                                  ["--faults", "1.5"], ["--format", "xlsx"],
-                                  ["--months", "0"], ["--seed", "-1"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--customers", "0"],
+        ["--start", "2023-13"],
+        ["--faults", "1.5"],
+        ["--format", "xlsx"],
+        ["--months", "0"],
+        ["--seed", "-1"],
+    ],
+)
 def test_cli_rejects_bad_arguments(tmp_path, args):
     with pytest.raises(SystemExit) as exit_info:
         main(["--out", str(tmp_path / "l"), "--truth", str(tmp_path / "t"), *args])

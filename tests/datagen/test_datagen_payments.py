@@ -36,9 +36,12 @@ def test_about_one_percent_are_unapplied(parquet_run):
 
 def test_no_bill_is_paid_beyond_its_amount_and_cancelled_bills_are_not_paid(parquet_run):
     bills = final_bills(parquet_run.landing).select("bill_id", "amount_due", "status")
-    paid = read_table(parquet_run.landing, "payments").drop_nulls("bill_id").group_by(
-        "bill_id"
-    ).agg(pl.col("amount").sum().alias("paid"))
+    paid = (
+        read_table(parquet_run.landing, "payments")
+        .drop_nulls("bill_id")
+        .group_by("bill_id")
+        .agg(pl.col("amount").sum().alias("paid"))
+    )
     joined = paid.join(bills, on="bill_id", how="left")
     assert joined["amount_due"].null_count() == 0  # every applied payment has a bill
     assert (joined["paid"] <= joined["amount_due"] + 0.01).all()

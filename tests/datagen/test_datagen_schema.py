@@ -10,54 +10,95 @@ import polars as pl
 import pytest
 from datagen_landing import files_of, read_table
 
-ID, DATE, TS, F, I, B, S = "id", "date", "ts", "float", "int", "bool", "str"
-CONTRACT = {
-    "customers": [("customer_id", ID), ("customer_class", S), ("tariff_code", S),
-                  ("region", S), ("feeder_id", ID), ("voltage_level", S),
-                  ("contracted_capacity_kva", F), ("connected_on", DATE),
-                  ("disconnected_on", DATE), ("has_solar", B), ("payment_method", S),
-                  ("budget_billing", B), ("paperless", B), ("full_name", S), ("phone", S),
-                  ("email", S), ("address", S), ("updated_at", TS)],
-    "bills": [("bill_id", ID), ("revision", I), ("customer_id", ID), ("period_start", DATE),
-              ("period_end", DATE), ("kwh_total", F), ("kwh_peak", F), ("kwh_shoulder", F),
-              ("kwh_offpeak", F), ("max_demand_kw", F), ("amount_due", F), ("due_date", DATE),
-              ("is_estimated", B), ("status", S), ("issued_at", TS)],
-    "payments": [("payment_id", ID), ("customer_id", ID), ("bill_id", ID), ("paid_at", TS),
-                 ("amount", F), ("channel", S)],
-    "outages": [("outage_id", ID), ("feeder_id", ID), ("region", S), ("started_at", TS),
-                ("restored_at", TS), ("cause", S), ("is_planned", B)],
-    "outage_customers": [("outage_id", ID), ("customer_id", ID)],
-    "work_orders": [("work_order_id", ID), ("customer_id", ID), ("opened_at", TS),
-                    ("closed_at", TS), ("category", S), ("channel", S), ("status", S),
-                    ("satisfaction_score", I)],
-    "meter_reads": [("customer_id", ID), ("read_start", TS), ("interval_minutes", I),
-                    ("kwh", F)],
+ID, DATE, TS, FLOAT, INT, BOOL, STR = "id", "date", "ts", "float", "int", "bool", "str"
+_SPEC = {  # column:type in contract order
+    "customers": "customer_id:id customer_class:str tariff_code:str region:str feeder_id:id "
+    "voltage_level:str contracted_capacity_kva:float connected_on:date disconnected_on:date "
+    "has_solar:bool payment_method:str budget_billing:bool paperless:bool full_name:str "
+    "phone:str email:str address:str updated_at:ts",
+    "bills": "bill_id:id revision:int customer_id:id period_start:date period_end:date "
+    "kwh_total:float kwh_peak:float kwh_shoulder:float kwh_offpeak:float max_demand_kw:float "
+    "amount_due:float due_date:date is_estimated:bool status:str issued_at:ts",
+    "payments": "payment_id:id customer_id:id bill_id:id paid_at:ts amount:float channel:str",
+    "outages": "outage_id:id feeder_id:id region:str started_at:ts restored_at:ts cause:str "
+    "is_planned:bool",
+    "outage_customers": "outage_id:id customer_id:id",
+    "work_orders": "work_order_id:id customer_id:id opened_at:ts closed_at:ts category:str "
+    "channel:str status:str satisfaction_score:int",
+    "meter_reads": "customer_id:id read_start:ts interval_minutes:int kwh:float",
 }
-NULLABLE = {"contracted_capacity_kva", "disconnected_on", "full_name", "phone", "email",
-            "address", "kwh_peak", "kwh_shoulder", "kwh_offpeak", "max_demand_kw", "bill_id",
-            "restored_at", "closed_at", "satisfaction_score"}
+CONTRACT = {t: [tuple(c.split(":")) for c in spec.split()] for t, spec in _SPEC.items()}
+NULLABLE = {
+    "contracted_capacity_kva",
+    "disconnected_on",
+    "full_name",
+    "phone",
+    "email",
+    "address",
+    "kwh_peak",
+    "kwh_shoulder",
+    "kwh_offpeak",
+    "max_demand_kw",
+    "bill_id",
+    "restored_at",
+    "closed_at",
+    "satisfaction_score",
+}
 ENUMS = {
-    "customer_class": {"residential", "commercial", "industrial", "agricultural",
-                       "public_sector"},
+    "customer_class": {"residential", "commercial", "industrial", "agricultural", "public_sector"},
     "voltage_level": {"LV", "MV", "HV"},
     "payment_method": {"direct_debit", "online", "cash", "bank_transfer", "card"},
     "status@bills": {"issued", "cancelled"},
     "channel@payments": {"direct_debit", "online", "cash", "bank_transfer", "card", "agent"},
-    "cause": {"weather", "equipment", "vegetation", "animal", "third_party",
-              "planned_maintenance", "unknown"},
-    "category": {"complaint", "billing_dispute", "meter_fault", "outage_report",
-                 "new_connection", "reconnection", "disconnection_nonpayment",
-                 "payment_arrangement", "vegetation", "voltage_quality", "information_request",
-                 "other"},
+    "cause": {
+        "weather",
+        "equipment",
+        "vegetation",
+        "animal",
+        "third_party",
+        "planned_maintenance",
+        "unknown",
+    },
+    "category": {
+        "complaint",
+        "billing_dispute",
+        "meter_fault",
+        "outage_report",
+        "new_connection",
+        "reconnection",
+        "disconnection_nonpayment",
+        "payment_arrangement",
+        "vegetation",
+        "voltage_quality",
+        "information_request",
+        "other",
+    },
     "channel@work_orders": {"call_center", "ivr", "web", "app", "walk_in", "field"},
     "status@work_orders": {"open", "closed", "cancelled"},
 }
-PARQUET_DTYPE = {ID: pl.String, S: pl.String, DATE: pl.Date, F: pl.Float64, B: pl.Boolean,
-                 I: pl.Int32}
-ID_PATTERN = {"customer_id": r"C\d{7}", "feeder_id": r"F\d{4}", "bill_id": r"B\d{10}",
-              "payment_id": r"P\d{11}", "outage_id": r"O\d{8}", "work_order_id": r"W\d{9}"}
-CSV_PATTERN = {DATE: r"\d{4}-\d{2}-\d{2}", TS: r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}",
-               B: r"true|false", I: r"-?\d+", F: r"-?\d+(\.\d+)?"}
+PARQUET_DTYPE = {
+    ID: pl.String,
+    STR: pl.String,
+    DATE: pl.Date,
+    FLOAT: pl.Float64,
+    BOOL: pl.Boolean,
+    INT: pl.Int32,
+}
+ID_PATTERN = {
+    "customer_id": r"C\d{7}",
+    "feeder_id": r"F\d{4}",
+    "bill_id": r"B\d{10}",
+    "payment_id": r"P\d{11}",
+    "outage_id": r"O\d{8}",
+    "work_order_id": r"W\d{9}",
+}
+CSV_PATTERN = {
+    DATE: r"\d{4}-\d{2}-\d{2}",
+    TS: r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}",
+    BOOL: r"true|false",
+    INT: r"-?\d+",
+    FLOAT: r"-?\d+(\.\d+)?",
+}
 
 
 def _fullmatch(values: pl.Series, pattern: str) -> pl.Series:

@@ -42,7 +42,9 @@ def test_window_month_arithmetic():
     assert [w.label(i) for i in range(4)] == ["2023-11", "2023-12", "2024-01", "2024-02"]
     assert w.days_in(3) == 29 and w.calendar_month(2) == 1
     assert str(w.last_day(1)) == "2023-12-31"
-    assert w.month_index(np.array(["2023-10-31", "2024-02-29"], dtype="datetime64[D]")).tolist() == [-1, 3]
+    assert w.month_index(
+        np.array(["2023-10-31", "2024-02-29"], dtype="datetime64[D]")
+    ).tolist() == [-1, 3]
     with pytest.raises(ValueError):
         Window("2023-11", 0)
 
@@ -66,22 +68,30 @@ def test_streams_are_reproducible_and_independent():
 
 
 def test_amount_due_prices_flat_and_tou_tariffs():
-    tariff = np.array([TARIFFS.index("RES-STD"), TARIFFS.index("RES-TOU"),
-                       TARIFFS.index("IND-HV")])
+    tariff = np.array([TARIFFS.index("RES-STD"), TARIFFS.index("RES-TOU"), TARIFFS.index("IND-HV")])
     parts = np.array([[0, 100.0, 0], [50.0, 30.0, 20.0], [100.0, 0, 0]])
-    amount = amount_due(tariff, np.array([0, 0, 1]), np.array([100.0, 100.0, 100.0]), parts,
-                        np.array([np.nan, np.nan, 10.0]))
+    amount = amount_due(
+        tariff,
+        np.array([0, 0, 1]),
+        np.array([100.0, 100.0, 100.0]),
+        parts,
+        np.array([np.nan, np.nan, 10.0]),
+    )
     assert amount[0] == pytest.approx(100 * 0.29 + 12.0)
     assert amount[1] == pytest.approx(50 * 0.39 + 30 * 0.27 + 20 * 0.15 + 14.0)
     assert amount[2] == pytest.approx((100 * 0.17 + 480 + 10 * 9.5) * 1.04)
 
 
 def test_csv_writer_formats_booleans_dates_timestamps_and_floats(tmp_path):
-    frame = pl.DataFrame({
-        "flag": [True, False], "day": pl.Series(["2024-02-29", "2024-03-01"]).str.to_date(),
-        "ts": pl.Series(["2024-02-29 05:06:07", "2024-03-01 00:00:00"]).str.to_datetime(),
-        "x": [0.00001, 1234567.5], "missing": [None, 1.0],
-    })
+    frame = pl.DataFrame(
+        {
+            "flag": [True, False],
+            "day": pl.Series(["2024-02-29", "2024-03-01"]).str.to_date(),
+            "ts": pl.Series(["2024-02-29 05:06:07", "2024-03-01 00:00:00"]).str.to_datetime(),
+            "x": [0.00001, 1234567.5],
+            "missing": [None, 1.0],
+        }
+    )
     path = write_frame(frame, tmp_path / "t.csv", "csv")
     assert path.read_text().splitlines() == [
         "flag,day,ts,x,missing",

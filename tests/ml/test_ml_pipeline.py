@@ -290,3 +290,22 @@ def test_load_config_merges_overrides_and_refuses_unknown_keys():
         load_config({"segmentation": {"fixd_k": 6}})
     with pytest.raises(ValueError, match="unknown config section"):
         load_config({"segmentaton": {}})
+
+
+def test_scoring_errors_name_what_is_wrong(planted, trained, config):
+    with pytest.raises(ValueError, match=r"lacks columns \['region'\]"):
+        score_customers(planted.drop("region"), trained, config)
+    grid = {**config["satisfaction"]["grids"]["2x2"], "value_levels": {"VIP": "high", "low": "low"}}
+    two_by_two = {
+        **config,
+        "satisfaction": {**config["satisfaction"], "grid": "2x2", "grids": {"2x2": grid}},
+    }
+    with pytest.raises(ValueError, match=r"value_levels lacks tiers \['high', 'medium'\]"):
+        score_customers(planted, trained, two_by_two)
+
+
+def test_model_json_from_another_schema_version_is_refused(trained):
+    payload = json.loads(trained.to_json())
+    payload["schema_version"] = 0
+    with pytest.raises(ValueError, match="schema_version"):
+        SegmentationModel.from_json(json.dumps(payload))

@@ -96,3 +96,24 @@ def test_k_range_is_clipped_on_tiny_data(config):
 def test_identical_rows_cannot_be_segmented(config):
     with pytest.raises(ValueError, match="distinct"):
         cluster_customers(np.ones((10, 3)), config["segmentation"])
+
+
+def test_previous_k_is_kept_unless_clearly_beaten():
+    rows = [
+        {"k": 4, "silhouette": 0.40, "davies_bouldin": 1.10, "calinski_harabasz": 300.0},
+        {"k": 5, "silhouette": 0.42, "davies_bouldin": 1.00, "calinski_harabasz": 290.0},
+        {"k": 6, "silhouette": 0.30, "davies_bouldin": 1.50, "calinski_harabasz": 200.0},
+    ]
+    # rank sums: k=4: 2+2+1 = 5, k=5: 1+1+2 = 4, k=6: 9
+    chosen = lambda ranked: [r["k"] for r in ranked if r["chosen"]]  # noqa: E731
+    assert chosen(choose_k(rows)) == [5]
+    assert chosen(choose_k(rows, previous_k=4, margin=3)) == [4]  # 5 - 4 < 3: keep
+    assert chosen(choose_k(rows, previous_k=6, margin=3)) == [5]  # 9 - 4 >= 3: switch
+    assert chosen(choose_k(rows, previous_k=4, margin=0)) == [5]  # stickiness off
+    assert chosen(choose_k(rows, previous_k=9, margin=3)) == [5]  # previous k not a candidate
+
+
+def test_clear_structure_overrides_the_previous_k(config):
+    x, _ = blobs([150] * 5)
+    result = cluster_customers(x, config["segmentation"], previous_k=8)
+    assert result.k == 5 and result.selection == "rank_sum"

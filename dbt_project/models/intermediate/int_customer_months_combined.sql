@@ -39,7 +39,7 @@ select
     outages.n_interruptions, outages.interruption_minutes, outages.n_long_interruptions,
     work.n_contacts, work.n_contacts_call_center, work.n_contacts_ivr, work.n_contacts_digital,
     work.n_contacts_walk_in, work.n_complaints, work.n_billing_disputes, work.n_payment_arrangements,
-    work.n_disconnections_nonpayment, work.n_field_orders, work.n_resolved, work.resolution_hours,
+    work.n_disconnections_nonpayment, work.n_field_orders, work.n_resolved, work.resolution_seconds,
     work.n_surveys, work.survey_score_sum,
     meter.ami_kwh, meter.ami_max_kw, meter.ami_mean_kw, meter.ami_peak_kwh, meter.ami_night_kwh,
     meter.ami_offpeak_kwh, meter.ami_weekday_kwh, meter.ami_weekdays, meter.ami_weekend_kwh,

@@ -5,8 +5,8 @@
 -- A deployment without any payments extract (e.g. AMI-only data) gets no rows here: its
 -- punctuality features are unknown (null), not "never paid".
 with settled as (
+    -- every bill: one due after the window may already be settled (paid early) inside it
     select * from {{ ref('int_bills_settled') }}
-    where due_month <= '{{ var("max_month") }}'
 ),
 
 payments as (

@@ -17,7 +17,7 @@ windowed as (
             'n_long_interruptions', 'n_contacts', 'n_contacts_call_center', 'n_contacts_ivr',
             'n_contacts_digital', 'n_contacts_walk_in', 'n_complaints', 'n_billing_disputes',
             'n_payment_arrangements', 'n_disconnections_nonpayment', 'n_field_orders', 'n_resolved',
-            'resolution_hours', 'n_surveys', 'survey_score_sum', 'ami_kwh', 'ami_peak_kwh', 'ami_night_kwh',
+            'resolution_seconds', 'n_surveys', 'survey_score_sum', 'ami_kwh', 'ami_peak_kwh', 'ami_night_kwh',
             'ami_offpeak_kwh', 'ami_weekday_kwh', 'ami_weekdays', 'ami_weekend_kwh', 'ami_weekend_days'] %}
         sum({{ column }}) over w12 as {{ column }}_12m,
         {% endfor %}
@@ -80,8 +80,8 @@ select
     active.payment_method, active.has_solar, active.budget_billing, active.paperless,
     cast(date_diff('month', active.connected_on, active.month_end) as integer) as tenure_months,
     active.contracted_capacity_kva,
-    w.kwh_12m,
-    w.kwh_mean as kwh_avg_month,
+    cast(w.kwh_12m as double) as kwh_12m,
+    cast(w.kwh_mean as double) as kwh_avg_month,
     case when w.kwh_last_3m_year_ago > 0 then w.kwh_last_3m / w.kwh_last_3m_year_ago - 1 end as kwh_growth,
     case when w.kwh_mean > 0 then w.kwh_max / w.kwh_mean end as kwh_seasonality,
     case when w.kwh_abs_12m > 0 then coalesce(w.kwh_winter, 0) / w.kwh_abs_12m end as kwh_winter_share,
@@ -95,16 +95,16 @@ select
         case when w.kwh_tou_gross_12m > 0 then w.kwh_offpeak_12m / w.kwh_tou_gross_12m end,
         case when w.ami_kwh_12m > 0 then w.ami_offpeak_kwh_12m / w.ami_kwh_12m end
     ) as tou_offpeak_share,
-    coalesce(w.max_demand_kw, w.ami_max_kw) as max_demand_kw,
+    cast(coalesce(w.max_demand_kw, w.ami_max_kw) as double) as max_demand_kw,
     case when active.contracted_capacity_kva > 0 and w.months_billed > 0
         then (w.kwh_12m / (w.months_billed * 730.0)) / active.contracted_capacity_kva end as capacity_utilisation,
-    coalesce(w.amount_billed_12m, 0) as revenue_12m,
+    cast(coalesce(w.amount_billed_12m, 0) as double) as revenue_12m,
     case when w.kwh_12m > 0 then w.amount_billed_12m / w.kwh_12m end as avg_price_per_kwh,
     cast(w.net_export_months as integer) as net_export_months,
     case when w.n_bills_12m > 0 then w.n_estimated_bills_12m / w.n_bills_12m end as estimated_bill_share,
     case when w.n_bills_due_12m > 0 then w.n_due_on_time_12m / w.n_bills_due_12m end as on_time_payment_ratio,
     case when w.n_settled_12m > 0 then w.days_late_settled_12m / w.n_settled_12m end as avg_days_late,
-    w.arrears_over_60d,
+    cast(w.arrears_over_60d as double) as arrears_over_60d,
     cast(coalesce(w.n_bounced_payments_12m, 0) as integer) as n_bounced_payments,
     case when w.n_payments_12m > 0 then w.n_cash_payments_12m / w.n_payments_12m end as cash_payment_share,
     {% for column in ['n_interruptions', 'interruption_minutes', 'n_long_interruptions', 'n_contacts',
@@ -112,7 +112,7 @@ select
         'n_billing_disputes', 'n_payment_arrangements', 'n_disconnections_nonpayment', 'n_field_orders'] %}
     cast(coalesce(w.{{ column }}_12m, 0) as integer) as {{ column }},
     {% endfor %}
-    case when w.n_resolved_12m > 0 then w.resolution_hours_12m / w.n_resolved_12m end as mean_resolution_hours,
+    case when w.n_resolved_12m > 0 then w.resolution_seconds_12m / 3600.0 / w.n_resolved_12m end as mean_resolution_hours,
     case when w.n_surveys_12m > 0 then w.survey_score_sum_12m / w.n_surveys_12m end as survey_satisfaction,
     case when w.ami_max_kw > 0 then w.ami_mean_kw / w.ami_max_kw end as load_factor,
     case when w.ami_kwh_12m > 0 then w.ami_peak_kwh_12m / w.ami_kwh_12m end as peak_hour_share,

@@ -26,9 +26,10 @@ PUBLISHED_TABLES: dict[str, str] = {
     "customer_segments_history": (
         f"select {', '.join(SEGMENT_COLUMNS)} from wh.ml.customer_segments_history"
     ),
+    # The current segmentation: every customer active in the latest month, once.
     "customer_segments": (
         f"select {', '.join(SEGMENT_COLUMNS)} from wh.ml.customer_segments_history "
-        "qualify row_number() over (partition by customer_id order by as_of_month desc) = 1"
+        "where as_of_month = (select max(as_of_month) from wh.ml.customer_segments_history)"
     ),
     "segment_profiles": "select * from wh.ml.segment_profiles",
     "segment_migrations": """

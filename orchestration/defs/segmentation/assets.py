@@ -29,6 +29,14 @@ from orchestration.defs.warehouse import WAREHOUSE_POOL, GridSegPaths, query_fra
 
 FEATURES_KEY = dg.AssetKey(["marts", "customer_features"])
 
+# Column types of ml.segmentation_models (a first model has no stability figure: null, not "NULL").
+SEGMENTATION_MODELS_TYPES = {
+    "k": pl.Int64, "silhouette": pl.Float64, "davies_bouldin": pl.Float64,
+    "calinski_harabasz": pl.Float64, "n_customers": pl.Int64, "stability_ari": pl.Float64,
+    "n_segments_matched": pl.Int64, "n_segments_new": pl.Int64, "n_segments_retired": pl.Int64,
+    "surrogate_fidelity": pl.Float64,
+}
+
 
 class TrainConfig(dg.Config):
     """Which month to train on (default: the latest in the mart) and an optional fixed k."""
@@ -74,8 +82,8 @@ def segmentation_model(
         trained_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
         model = train_segmentation(features, ml_config, previous, version, trained_at)
         save_model(paths.models, model)
-        upsert_rows(conn, "segmentation_models", pl.DataFrame([segmentation_model_row(model)]),
-                    "model_version")
+        row = pl.DataFrame([segmentation_model_row(model)], schema_overrides=SEGMENTATION_MODELS_TYPES)
+        upsert_rows(conn, "segmentation_models", row, "model_version")
         upsert_rows(conn, "value_index_weights", value_index_weights(model), "model_version")
     metrics = model.metrics
     context.log.info(f"Trained {version} on {features.height} customers: k={model.k}")

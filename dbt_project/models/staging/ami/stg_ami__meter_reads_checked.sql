@@ -8,7 +8,7 @@ typed as (
         nullif(trim(customer_id), '') as customer_id,
         try_cast(read_start as timestamp) as read_start,
         try_cast(interval_minutes as integer) as interval_minutes,
-        try_cast(kwh as double) as kwh,
+        try_cast(kwh as decimal(18, 4)) as kwh,
         _source_file, _batch_id, _batch_seq, _row_number
     from source
 )

@@ -13,7 +13,7 @@ typed as (
         nullif(trim(source.customer_id), '') as customer_id,
         nullif(trim(bill_id), '') as bill_id,
         try_cast(paid_at as timestamp) as paid_at,
-        try_cast(amount as double) as amount,
+        try_cast(amount as decimal(18, 2)) as amount,
         lower(trim(channel)) as channel,
         customers.customer_id is not null as is_known_customer,
         source.amount as raw_amount,

@@ -1,0 +1,126 @@
+"""Ingestion of landing files into raw: all or nothing per file, idempotent, clear rejections."""
+
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from orchestration.defs.ingest.landing_contract import LANDING_TABLES
+from orchestration.defs.ingest.loader import ingest_table
+
+HEADER = "payment_id,customer_id,bill_id,paid_at,amount,channel\n"
+
+
+@pytest.fixture
+def conn():
+    connection = duckdb.connect()
+    yield connection
+    connection.close()
+
+
+def write(landing: Path, name: str, text: str | bytes, table: str = "payments") -> Path:
+    folder = landing / table
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    return path
+
+
+def rows(conn, sql):
+    return conn.execute(sql).fetchall()
+
+
+def test_csv_rows_land_as_text_with_lineage(conn, tmp_path):
+    write(tmp_path, "p_2024-01.csv", HEADER + "P1,C1,B1,2024-01-02 10:00:00,10.5,cash\nP2,C1,,2024-01-03,5,card\n")
+    (outcome,) = ingest_table(conn, tmp_path, "payments")
+    assert (outcome.status, outcome.rows) == ("loaded", 2)
+    got = rows(conn, "select payment_id, bill_id, amount, _source_file, _row_number, _batch_id from raw.payments order by 1")
+    assert got == [
+        ("P1", "B1", "10.5", "p_2024-01.csv", 1, outcome.batch_id),
+        ("P2", None, "5", "p_2024-01.csv", 2, outcome.batch_id),
+    ]
+
+
+def test_same_file_twice_changes_nothing(conn, tmp_path):
+    path = write(tmp_path, "a.csv", HEADER + "P1,C1,B1,2024-01-02,10,cash\n")
+    ingest_table(conn, tmp_path, "payments")
+    # the same content under another name is the same batch, too
+    write(tmp_path, "a_copy.csv", path.read_bytes())
+    outcomes = ingest_table(conn, tmp_path, "payments")
+    assert {o.status for o in outcomes} == {"already_loaded"}
+    assert rows(conn, "select count(*) from raw.payments") == [(1,)]
+
+
+def test_parquet_with_typed_columns_loads(conn, tmp_path):
+    frame = pl.DataFrame(
+        {"payment_id": ["P1"], "customer_id": ["C1"], "bill_id": [None], "paid_at": [None],
+         "amount": [12.25], "channel": ["online"]},
+        schema_overrides={"bill_id": pl.String, "paid_at": pl.Datetime("us")},
+    )
+    (tmp_path / "payments").mkdir()
+    frame.write_parquet(tmp_path / "payments" / "p.parquet")
+    (outcome,) = ingest_table(conn, tmp_path, "payments")
+    assert outcome.status == "loaded"
+    assert rows(conn, "select amount from raw.payments") == [("12.25",)]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.csv", "", "payments/empty.csv: the file is empty"),
+        ("ragged.csv", HEADER + "P1,C1,B1,2024-01-02,1,cash\nP2,C1,B1,2024-01-02,1,cash,extra\n",
+         "Expected Number of Columns: 6 Found: 7"),
+        ("latin1.csv", HEADER.encode() + "P1,C\xe9,B1,2024-01-02,1,cash\n".encode("latin-1"), "not utf-8"),
+        ("renamed.csv", HEADER.replace("customer_id", "cust_id") + "P1,C1,B1,2024-01-02,1,cash\n",
+         "missing column(s) customer_id; unexpected column(s) cust_id"),
+        ("missing.csv", "payment_id,customer_id,bill_id,paid_at,amount\nP1,C1,B1,2024-01-02,1\n",
+         "missing column(s) channel"),
+        ("wrongtype.csv", HEADER + "P1,C1,B1,2024-01-02,abc,cash\nP2,C1,B1,2024-01-02,xyz,cash\n",
+         "column amount is not of type float: none of its 2 values parse (e.g. 'abc')"),
+    ],
+)
+def test_bad_files_are_rejected_whole_and_kept(conn, tmp_path, name, content, message):
+    path = write(tmp_path, name, content)
+    (outcome,) = ingest_table(conn, tmp_path, "payments")
+    assert outcome.status == "rejected"
+    assert message.lower() in outcome.reason.lower()
+    assert outcome.reason.startswith(f"payments/{name}")
+    assert path.exists(), "a rejected file is kept"
+    assert rows(conn, "select count(*) from raw.payments") == [(0,)]
+    logged = rows(conn, "select file_name, status, reason from raw.ingest_files")
+    assert logged == [(name, "rejected", outcome.reason)]
+
+
+def test_truncated_parquet_is_rejected(conn, tmp_path):
+    (tmp_path / "payments").mkdir()
+    good = tmp_path / "payments" / "p.parquet"
+    pl.DataFrame({c: ["x"] for c in LANDING_TABLES["payments"]}).write_parquet(good)
+    data = good.read_bytes()
+    good.write_bytes(data[: len(data) // 2])
+    (outcome,) = ingest_table(conn, tmp_path, "payments")
+    assert outcome.status == "rejected"
+    assert "cannot be read as Parquet" in outcome.reason
+
+
+def test_parquet_with_wrong_column_type_is_rejected(conn, tmp_path):
+    (tmp_path / "payments").mkdir()
+    frame = pl.DataFrame({c: ["x"] for c in LANDING_TABLES["payments"]})
+    frame.write_parquet(tmp_path / "payments" / "p.parquet")
+    (outcome,) = ingest_table(conn, tmp_path, "payments")
+    assert outcome.status == "rejected"
+    assert "column amount has type VARCHAR, the contract expects float" in outcome.reason
+
+
+def test_corrected_file_loads_after_a_rejection(conn, tmp_path):
+    path = write(tmp_path, "p.csv", HEADER + "P1,C1,B1,2024-01-02,abc,cash\n")
+    assert ingest_table(conn, tmp_path, "payments")[0].status == "rejected"
+    path.write_text(HEADER + "P1,C1,B1,2024-01-02,10,cash\n")
+    assert ingest_table(conn, tmp_path, "payments")[0].status == "loaded"
+    assert rows(conn, "select count(*) from raw.payments") == [(1,)]
+
+
+def test_a_single_bad_value_is_a_row_problem_not_a_file_problem(conn, tmp_path):
+    write(tmp_path, "p.csv", HEADER + "P1,C1,B1,2024-01-02,abc,cash\nP2,C1,B1,2024-01-02,10,cash\n")
+    (outcome,) = ingest_table(conn, tmp_path, "payments")
+    assert (outcome.status, outcome.rows) == ("loaded", 2)  # staging quarantines P1 as bad_number
