@@ -98,6 +98,10 @@ def test_identical_rows_cannot_be_segmented(config):
         cluster_customers(np.ones((10, 3)), config["segmentation"])
 
 
+def chosen(ranked: list[dict]) -> list[int]:
+    return [r["k"] for r in ranked if r["chosen"]]
+
+
 def test_previous_k_is_kept_unless_clearly_beaten():
     rows = [
         {"k": 4, "silhouette": 0.40, "davies_bouldin": 1.10, "calinski_harabasz": 300.0},
@@ -105,7 +109,6 @@ def test_previous_k_is_kept_unless_clearly_beaten():
         {"k": 6, "silhouette": 0.30, "davies_bouldin": 1.50, "calinski_harabasz": 200.0},
     ]
     # rank sums: k=4: 2+2+1 = 5, k=5: 1+1+2 = 4, k=6: 9
-    chosen = lambda ranked: [r["k"] for r in ranked if r["chosen"]]  # noqa: E731
     assert chosen(choose_k(rows)) == [5]
     assert chosen(choose_k(rows, previous_k=4, margin=3)) == [4]  # 5 - 4 < 3: keep
     assert chosen(choose_k(rows, previous_k=6, margin=3)) == [5]  # 9 - 4 >= 3: switch

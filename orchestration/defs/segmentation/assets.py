@@ -98,7 +98,7 @@ def segmentation_model(
             "calinski_harabasz": metrics.get("calinski_harabasz"),
             "stability_ari": metrics.get("stability_ari"),
             "surrogate_fidelity": metrics.get("surrogate_fidelity"),
-            "segment_sizes": dg.MetadataValue.json(metrics.get("sizes", {})),
+            "segment_sizes": dg.MetadataValue.json(metrics.get("segment_sizes", {})),
         }
     )
 

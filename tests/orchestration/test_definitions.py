@@ -1,0 +1,84 @@
+"""The asset graph, pinned: a change to it is a deliberate change to this snapshot."""
+
+import dagster as dg
+
+from orchestration.defs.warehouse import WAREHOUSE_POOL
+from orchestration.definitions import defs
+
+EXPECTED_ASSETS = {
+    "raw/customers", "raw/bills", "raw/payments", "raw/outages", "raw/outage_customers",
+    "raw/work_orders", "raw/meter_reads",
+    "staging/stg_cis__customers_checked", "staging/stg_cis__customer_versions", "staging/stg_cis__customers",
+    "staging/stg_billing__bills_checked", "staging/stg_billing__bills",
+    "staging/stg_billing__payments_checked", "staging/stg_billing__payments",
+    "staging/stg_oms__outages_checked", "staging/stg_oms__outages",
+    "staging/stg_oms__outage_customers_checked", "staging/stg_oms__outage_customers",
+    "staging/stg_crm__work_orders_checked", "staging/stg_crm__work_orders",
+    "staging/stg_ami__meter_reads_checked", "staging/stg_ami__meter_reads",
+    "quality/quarantined_rows", "quality/row_accounting",
+    "intermediate/int_bills_settled", "intermediate/int_customer_months_billing",
+    "intermediate/int_customer_months_payments", "intermediate/int_customer_months_outages",
+    "intermediate/int_customer_months_work_orders", "intermediate/int_customer_months_meter",
+    "marts/customer_features",
+    "ml/segmentation_model", "ml/customer_segments_history", "ml/segment_profiles",
+    "published/segments",
+}
+
+MONTHLY = {
+    "intermediate/int_customer_months_billing", "intermediate/int_customer_months_payments",
+    "intermediate/int_customer_months_outages", "intermediate/int_customer_months_work_orders",
+    "intermediate/int_customer_months_meter", "marts/customer_features",
+    "ml/customer_segments_history", "ml/segment_profiles",
+}
+
+
+def graph():
+    return defs.resolve_asset_graph()
+
+
+def test_asset_graph_snapshot():
+    keys = {key.to_user_string() for key in graph().get_all_asset_keys()}
+    assert keys == EXPECTED_ASSETS
+
+
+def test_lineage_runs_from_landing_to_published():
+    asset_graph = graph()
+    upstream = asset_graph.get(dg.AssetKey(["published", "segments"]))
+    ancestors = asset_graph.upstream_key_iterator(dg.AssetKey(["published", "segments"]))
+    names = {key.to_user_string() for key in ancestors}
+    assert "ml/customer_segments_history" in names
+    assert upstream is not None
+    features_parents = {k.to_user_string() for k in asset_graph.get(dg.AssetKey(["marts", "customer_features"])).parent_keys}
+    assert "intermediate/int_customer_months_billing" in features_parents
+    sources = {k.to_user_string() for k in asset_graph.get(dg.AssetKey(["staging", "stg_billing__bills_checked"])).parent_keys}
+    assert "raw/bills" in sources
+
+
+def test_monthly_assets_are_partitioned_and_backfill_in_one_run():
+    asset_graph = graph()
+    for key in asset_graph.get_all_asset_keys():
+        node = asset_graph.get(key)
+        if key.to_user_string() in MONTHLY:
+            assert node.partitions_def is not None, key
+            assert node.backfill_policy == dg.BackfillPolicy.single_run(), key
+        else:
+            assert node.partitions_def is None, key
+
+
+def test_every_warehouse_writer_is_in_the_one_writer_pool():
+    for assets_def in defs.assets:
+        for spec in assets_def.specs:
+            assert assets_def.op.pool == WAREHOUSE_POOL, spec.key
+
+
+def test_schedules_and_sensor_exist_and_are_off_by_default():
+    assert {s.name for s in defs.schedules} == {"nightly_refresh_schedule", "monthly_retrain_schedule"}
+    assert all(s.default_status == dg.DefaultScheduleStatus.STOPPED for s in defs.schedules)
+    (sensor,) = defs.sensors
+    assert sensor.default_status == dg.DefaultSensorStatus.STOPPED
+
+
+def test_dbt_tests_surface_as_asset_checks():
+    check_keys = {k for k in graph().asset_check_keys}
+    features_checks = [k for k in check_keys if k.asset_key == dg.AssetKey(["marts", "customer_features"])]
+    assert len(features_checks) >= 10
