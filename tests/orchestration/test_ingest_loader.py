@@ -31,14 +31,14 @@ def rows(conn, sql):
     return conn.execute(sql).fetchall()
 
 
-def test_csv_rows_land_as_text_with_lineage(conn, tmp_path):
+def test_csv_rows_land_typed_with_lineage(conn, tmp_path):
     write(tmp_path, "p_2024-01.csv", HEADER + "P1,C1,B1,2024-01-02 10:00:00,10.5,cash\nP2,C1,,2024-01-03,5,card\n")
     (outcome,) = ingest_table(conn, tmp_path, "payments")
     assert (outcome.status, outcome.rows) == ("loaded", 2)
     got = rows(conn, "select payment_id, bill_id, amount, _source_file, _row_number, _batch_id from raw.payments order by 1")
     assert got == [
-        ("P1", "B1", "10.5", "p_2024-01.csv", 1, outcome.batch_id),
-        ("P2", None, "5", "p_2024-01.csv", 2, outcome.batch_id),
+        ("P1", "B1", 10.5, "p_2024-01.csv", 1, outcome.batch_id),
+        ("P2", None, 5.0, "p_2024-01.csv", 2, outcome.batch_id),
     ]
 
 
@@ -62,7 +62,7 @@ def test_parquet_with_typed_columns_loads(conn, tmp_path):
     frame.write_parquet(tmp_path / "payments" / "p.parquet")
     (outcome,) = ingest_table(conn, tmp_path, "payments")
     assert outcome.status == "loaded"
-    assert rows(conn, "select amount from raw.payments") == [("12.25",)]
+    assert rows(conn, "select amount from raw.payments") == [(12.25,)]
 
 
 @pytest.mark.parametrize(
@@ -124,3 +124,8 @@ def test_a_single_bad_value_is_a_row_problem_not_a_file_problem(conn, tmp_path):
     write(tmp_path, "p.csv", HEADER + "P1,C1,B1,2024-01-02,abc,cash\nP2,C1,B1,2024-01-02,10,cash\n")
     (outcome,) = ingest_table(conn, tmp_path, "payments")
     assert (outcome.status, outcome.rows) == ("loaded", 2)  # staging quarantines P1 as bad_number
+    # nothing is lost: the typed value is null and the text that did not parse is kept
+    assert rows(conn, "select payment_id, amount, _unparsed from raw.payments order by 1") == [
+        ("P1", None, '{"amount":"abc"}'),
+        ("P2", 10.0, None),
+    ]

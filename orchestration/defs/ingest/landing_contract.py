@@ -1,8 +1,9 @@
-"""Landing-zone contract v1 (docs/data-contract.md, section 1) as data, for ingestion.
+"""Landing-zone contract v1 (data contract, section 1) as data, for ingestion.
 
 One entry per landing table: its columns in contract order and each column's logical type.
-Ingestion checks file headers and column types against this; row-level validity (enums,
-ranges, keys) is judged later in dbt staging, which quarantines bad rows with a reason.
+Ingestion checks file headers and column types against this and stores typed values; row-level
+validity (enums, ranges, keys, unparseable values) is judged later in dbt staging, which
+quarantines bad rows with a reason.
 """
 
 from __future__ import annotations
@@ -42,7 +43,16 @@ LANDING_TABLES: dict[str, dict[str, str]] = {
 
 PII_COLUMNS = ("full_name", "phone", "email", "address")
 
+# Warehouse type of each logical type in raw.<table>.
+SQL_TYPES = {
+    "id": "VARCHAR", "str": "VARCHAR", "date": "DATE", "ts": "TIMESTAMP", "float": "DOUBLE",
+    "int": "INTEGER", "bool": "BOOLEAN",
+}
+
 LINEAGE_COLUMNS = {
+    # JSON object of the supplied text of every value that did not parse as its type (the typed
+    # column holds null): nothing received is lost, and staging quarantines the row with a reason.
+    "_unparsed": "VARCHAR",
     "_source_file": "VARCHAR",  # file name inside the table's landing folder
     "_batch_id": "VARCHAR",  # first 16 hex digits of the file's SHA-256: same content, same batch
     "_batch_seq": "BIGINT",  # load order: later batches win re-sent rows
@@ -63,11 +73,15 @@ PARQUET_TYPES: dict[str, tuple[str, ...]] = {
     "bool": ("BOOLEAN", "VARCHAR", "BIGINT", "INTEGER", "TINYINT"),
 }
 
-# How to test that a text value parses as the logical type (DuckDB SQL on column `v`).
-TEXT_PARSES: dict[str, str] = {
-    "date": "try_cast(v as date) is not null",
-    "ts": "try_cast(v as timestamp) is not null",
-    "float": "try_cast(v as double) is not null",
-    "int": "try_cast(v as bigint) is not null",
-    "bool": "lower(trim(v)) in ('true', 'false', '1', '0', 'y', 'n', 'yes', 'no', 't', 'f')",
+# How a text value `{v}` becomes the logical type (null when it does not parse).
+TEXT_PARSERS: dict[str, str] = {
+    "date": "try_cast(trim({v}) as date)",
+    "ts": "try_cast(trim({v}) as timestamp)",
+    "float": "try_cast(trim({v}) as double)",
+    "int": "try_cast(trim({v}) as integer)",
+    "bool": (
+        "case lower(trim({v})) when 'true' then true when '1' then true when 'y' then true "
+        "when 'yes' then true when 't' then true when 'false' then false when '0' then false "
+        "when 'n' then false when 'no' then false when 'f' then false end"
+    ),
 }

@@ -6,16 +6,17 @@ with source as (
 typed as (
     select
         nullif(trim(customer_id), '') as customer_id,
-        try_cast(read_start as timestamp) as read_start,
-        try_cast(interval_minutes as integer) as interval_minutes,
-        try_cast(kwh as decimal(18, 4)) as kwh,
+        read_start,
+        interval_minutes,
+        cast(kwh as decimal(18, 4)) as kwh,
+        _unparsed,
         _source_file, _batch_id, _batch_seq, _row_number
     from source
 )
 
 select
-    *,
-    {{ is_exact_duplicate(['customer_id', 'read_start', 'interval_minutes', 'kwh']) }} as is_exact_duplicate,
+    * exclude (_unparsed),
+    {{ is_exact_duplicate(['customer_id', 'read_start', 'interval_minutes', 'kwh', '_unparsed']) }} as is_exact_duplicate,
     case
         when customer_id is null then 'missing_key'
         when read_start is null then 'bad_date'

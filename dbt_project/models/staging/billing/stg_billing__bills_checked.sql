@@ -12,31 +12,24 @@ customers as (
 typed as (
     select
         nullif(trim(bill_id), '') as bill_id,
-        try_cast(revision as integer) as revision,
+        revision,
         nullif(trim(source.customer_id), '') as customer_id,
-        try_cast(period_start as date) as period_start,
-        try_cast(period_end as date) as period_end,
+        period_start,
+        period_end,
         -- energy and money are exact decimals: sums do not depend on the order DuckDB adds them in
-        try_cast(kwh_total as decimal(18, 3)) as kwh_total,
-        try_cast(kwh_peak as decimal(18, 3)) as kwh_peak,
-        try_cast(kwh_shoulder as decimal(18, 3)) as kwh_shoulder,
-        try_cast(kwh_offpeak as decimal(18, 3)) as kwh_offpeak,
-        try_cast(max_demand_kw as double) as max_demand_kw,
-        try_cast(amount_due as decimal(18, 2)) as amount_due,
-        try_cast(due_date as date) as due_date,
-        {{ parse_bool('is_estimated') }} as is_estimated,
+        cast(kwh_total as decimal(18, 3)) as kwh_total,
+        cast(kwh_peak as decimal(18, 3)) as kwh_peak,
+        cast(kwh_shoulder as decimal(18, 3)) as kwh_shoulder,
+        cast(kwh_offpeak as decimal(18, 3)) as kwh_offpeak,
+        max_demand_kw,
+        cast(amount_due as decimal(18, 2)) as amount_due,
+        due_date,
+        is_estimated,
         lower(trim(status)) as status,
-        try_cast(issued_at as timestamp) as issued_at,
+        issued_at,
         customers.customer_id is not null as is_known_customer,
         coalesce(customers.has_solar, false) as customer_has_solar,
-        source.kwh_peak as raw_kwh_peak,
-        source.kwh_shoulder as raw_kwh_shoulder,
-        source.kwh_offpeak as raw_kwh_offpeak,
-        source.max_demand_kw as raw_max_demand_kw,
-        source.revision as raw_revision,
-        source.kwh_total as raw_kwh_total,
-        source.amount_due as raw_amount_due,
-        _source_file, _batch_id, _batch_seq, _row_number
+        _unparsed, _source_file, _batch_id, _batch_seq, _row_number
     from source
     left join customers on customers.customer_id = trim(source.customer_id)
 ),
@@ -44,9 +37,9 @@ typed as (
 flagged as (
     select
         *,
-        {{ is_exact_duplicate(['bill_id', 'raw_revision', 'customer_id', 'period_start', 'period_end',
-            'raw_kwh_total', 'raw_kwh_peak', 'raw_kwh_shoulder', 'raw_kwh_offpeak', 'raw_max_demand_kw',
-            'raw_amount_due', 'due_date', 'is_estimated', 'status', 'issued_at']) }} as is_exact_duplicate
+        {{ is_exact_duplicate(['bill_id', 'revision', 'customer_id', 'period_start', 'period_end',
+            'kwh_total', 'kwh_peak', 'kwh_shoulder', 'kwh_offpeak', 'max_demand_kw',
+            'amount_due', 'due_date', 'is_estimated', 'status', 'issued_at', '_unparsed']) }} as is_exact_duplicate
     from typed
 ),
 
@@ -65,21 +58,22 @@ checked as (
         case
             when flagged.bill_id is null or flagged.customer_id is null then 'missing_key'
             when flagged.revision is null or kwh_total is null or amount_due is null
-                or {{ is_unparsed('raw_kwh_peak', 'kwh_peak') }}
-                or {{ is_unparsed('raw_kwh_shoulder', 'kwh_shoulder') }}
-                or {{ is_unparsed('raw_kwh_offpeak', 'kwh_offpeak') }}
-                or {{ is_unparsed('raw_max_demand_kw', 'max_demand_kw') }} then 'bad_number'
+                or {{ is_unparsed('kwh_peak') }} or {{ is_unparsed('kwh_shoulder') }}
+                or {{ is_unparsed('kwh_offpeak') }} or {{ is_unparsed('max_demand_kw') }} then 'bad_number'
+            -- before 1950: a legacy null sentinel (1900-01-01), not a real date
             when period_start is null or period_end is null or due_date is null or issued_at is null
-                or period_end < period_start then 'bad_date'
+                or period_end < period_start or issued_at < '1950-01-01' then 'bad_date'
             when status is null or status not in ('issued', 'cancelled') or is_estimated is null
                 then 'invalid_enum'
             when {{ is_future('issued_at') }} then 'future_timestamp'
-            when not is_known_customer then 'unknown_customer'
-            when kwh_total < 0 and not customer_has_solar then 'negative_kwh'
             when kwh_peak is not null and kwh_shoulder is not null and kwh_offpeak is not null
                 and abs(kwh_peak + kwh_shoulder + kwh_offpeak - kwh_total) > 0.01 * abs(kwh_total) + 0.01
                 then 'tou_mismatch'
             when conflicts.bill_id is not null and not is_exact_duplicate then 'duplicate_key_conflict'
+            -- Reasons that depend on the customer master come last: a later customers file can
+            -- lift them (late-arriving customers), and the row must then have no other fault.
+            when not is_known_customer then 'unknown_customer'
+            when kwh_total < 0 and not customer_has_solar then 'negative_kwh'
         end as reject_reason
     from flagged
     left join conflicts
@@ -88,8 +82,5 @@ checked as (
         and conflicts._batch_id = flagged._batch_id
 )
 
-select * exclude (
-    is_known_customer, customer_has_solar, raw_kwh_peak, raw_kwh_shoulder, raw_kwh_offpeak,
-    raw_max_demand_kw, raw_revision, raw_kwh_total, raw_amount_due
-)
+select * exclude (is_known_customer, customer_has_solar, _unparsed)
 from checked

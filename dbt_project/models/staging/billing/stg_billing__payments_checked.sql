@@ -12,11 +12,11 @@ typed as (
         nullif(trim(payment_id), '') as payment_id,
         nullif(trim(source.customer_id), '') as customer_id,
         nullif(trim(bill_id), '') as bill_id,
-        try_cast(paid_at as timestamp) as paid_at,
-        try_cast(amount as decimal(18, 2)) as amount,
+        paid_at,
+        cast(amount as decimal(18, 2)) as amount,
         lower(trim(channel)) as channel,
         customers.customer_id is not null as is_known_customer,
-        source.amount as raw_amount,
+        _unparsed,
         _source_file, _batch_id, _batch_seq, _row_number
     from source
     left join customers on customers.customer_id = trim(source.customer_id)
@@ -25,7 +25,7 @@ typed as (
 flagged as (
     select
         *,
-        {{ is_exact_duplicate(['payment_id', 'customer_id', 'bill_id', 'paid_at', 'raw_amount', 'channel']) }}
+        {{ is_exact_duplicate(['payment_id', 'customer_id', 'bill_id', 'paid_at', 'amount', 'channel', '_unparsed']) }}
             as is_exact_duplicate
     from typed
 ),
@@ -39,7 +39,7 @@ conflicts as (
 )
 
 select
-    flagged.* exclude (is_known_customer, raw_amount),
+    flagged.* exclude (is_known_customer, _unparsed),
     case
         when flagged.payment_id is null or customer_id is null then 'missing_key'
         when amount is null or amount = 0 then 'bad_number'

@@ -30,12 +30,32 @@ typed as (
     from source
 ),
 
-checked as (
+flagged as (
     select
         *,
+        {{ is_exact_duplicate(['customer_id', 'customer_class', 'tariff_code', 'region', 'feeder_id',
+            'voltage_level', 'raw_capacity', 'raw_connected_on', 'raw_disconnected_on',
+            'has_solar', 'payment_method', 'budget_billing', 'paperless', 'raw_updated_at']) }}
+            as is_exact_duplicate
+    from typed
+),
+
+conflicts as (
+    -- Same customer and version (updated_at) with different values inside one batch: nobody
+    -- can say which is right, so every such row is quarantined until the source re-sends.
+    select customer_id, updated_at, _batch_id
+    from flagged
+    where not is_exact_duplicate
+    group by all
+    having count(*) > 1
+),
+
+checked as (
+    select
+        flagged.*,
         case
-            when customer_id is null then 'missing_key'
-            when connected_on is null or updated_at is null
+            when flagged.customer_id is null then 'missing_key'
+            when connected_on is null or flagged.updated_at is null
                 or {{ is_unparsed('raw_disconnected_on', 'disconnected_on') }} then 'bad_date'
             when disconnected_on < connected_on then 'bad_date'
             when {{ is_unparsed('raw_capacity', 'contracted_capacity_kva') }}
@@ -46,13 +66,14 @@ checked as (
                 or payment_method is null
                 or payment_method not in ('direct_debit', 'online', 'cash', 'bank_transfer', 'card')
                 or has_solar is null or budget_billing is null or paperless is null then 'invalid_enum'
-            when {{ is_future('updated_at') }} then 'future_timestamp'
-        end as reject_reason,
-        {{ is_exact_duplicate(['customer_id', 'customer_class', 'tariff_code', 'region', 'feeder_id',
-            'voltage_level', 'raw_capacity', 'raw_connected_on', 'raw_disconnected_on',
-            'has_solar', 'payment_method', 'budget_billing', 'paperless', 'raw_updated_at']) }}
-            as is_exact_duplicate
-    from typed
+            when {{ is_future('flagged.updated_at') }} then 'future_timestamp'
+            when conflicts.customer_id is not null and not is_exact_duplicate then 'duplicate_key_conflict'
+        end as reject_reason
+    from flagged
+    left join conflicts
+        on conflicts.customer_id = flagged.customer_id
+        and conflicts.updated_at = flagged.updated_at
+        and conflicts._batch_id = flagged._batch_id
 )
 
 select * exclude (raw_capacity, raw_connected_on, raw_disconnected_on, raw_updated_at)

@@ -11,29 +11,28 @@ typed as (
     select
         nullif(trim(work_order_id), '') as work_order_id,
         nullif(trim(source.customer_id), '') as customer_id,
-        try_cast(opened_at as timestamp) as opened_at,
-        try_cast(closed_at as timestamp) as closed_at,
+        opened_at,
+        closed_at,
         lower(trim(category)) as category,
         lower(trim(channel)) as channel,
         lower(trim(status)) as status,
-        try_cast(satisfaction_score as integer) as satisfaction_score,
+        satisfaction_score,
         customers.customer_id is not null as is_known_customer,
-        source.closed_at as raw_closed_at,
-        source.satisfaction_score as raw_satisfaction_score,
+        _unparsed,
         _source_file, _batch_id, _batch_seq, _row_number
     from source
     left join customers on customers.customer_id = trim(source.customer_id)
 )
 
 select
-    * exclude (is_known_customer, raw_closed_at, raw_satisfaction_score),
-    {{ is_exact_duplicate(['work_order_id', 'customer_id', 'opened_at', 'raw_closed_at', 'category',
-        'channel', 'status', 'raw_satisfaction_score']) }} as is_exact_duplicate,
+    * exclude (is_known_customer, _unparsed),
+    {{ is_exact_duplicate(['work_order_id', 'customer_id', 'opened_at', 'closed_at', 'category',
+        'channel', 'status', 'satisfaction_score', '_unparsed']) }} as is_exact_duplicate,
     case
         when work_order_id is null or customer_id is null then 'missing_key'
-        when opened_at is null or {{ is_unparsed('raw_closed_at', 'closed_at') }}
+        when opened_at is null or {{ is_unparsed('closed_at') }}
             or closed_at < opened_at then 'bad_date'
-        when {{ is_unparsed('raw_satisfaction_score', 'satisfaction_score') }}
+        when {{ is_unparsed('satisfaction_score') }}
             or satisfaction_score not between 1 and 5 then 'bad_number'
         when category is null or category not in ('complaint', 'billing_dispute', 'meter_fault',
                 'outage_report', 'new_connection', 'reconnection', 'disconnection_nonpayment',

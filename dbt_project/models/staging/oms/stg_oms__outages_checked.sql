@@ -8,22 +8,22 @@ typed as (
         nullif(trim(outage_id), '') as outage_id,
         nullif(trim(feeder_id), '') as feeder_id,
         trim(region) as region,
-        try_cast(started_at as timestamp) as started_at,
-        try_cast(restored_at as timestamp) as restored_at,
+        started_at,
+        restored_at,
         lower(trim(cause)) as cause,
-        {{ parse_bool('is_planned') }} as is_planned,
-        source.restored_at as raw_restored_at,
+        is_planned,
+        _unparsed,
         _source_file, _batch_id, _batch_seq, _row_number
     from source
 )
 
 select
-    * exclude (raw_restored_at),
-    {{ is_exact_duplicate(['outage_id', 'feeder_id', 'region', 'started_at', 'raw_restored_at',
-        'cause', 'is_planned']) }} as is_exact_duplicate,
+    * exclude (_unparsed),
+    {{ is_exact_duplicate(['outage_id', 'feeder_id', 'region', 'started_at', 'restored_at',
+        'cause', 'is_planned', '_unparsed']) }} as is_exact_duplicate,
     case
         when outage_id is null or feeder_id is null then 'missing_key'
-        when started_at is null or {{ is_unparsed('raw_restored_at', 'restored_at') }}
+        when started_at is null or {{ is_unparsed('restored_at') }}
             or restored_at < started_at then 'bad_date'
         when cause is null or is_planned is null
             or cause not in ('weather', 'equipment', 'vegetation', 'animal', 'third_party',
