@@ -11,18 +11,15 @@ typed as (
         trim(region) as region,
         trim(feeder_id) as feeder_id,
         upper(trim(voltage_level)) as voltage_level,
-        try_cast(contracted_capacity_kva as double) as contracted_capacity_kva,
-        try_cast(connected_on as date) as connected_on,
-        try_cast(disconnected_on as date) as disconnected_on,
-        {{ parse_bool('has_solar') }} as has_solar,
+        contracted_capacity_kva,
+        connected_on,
+        disconnected_on,
+        has_solar,
         lower(trim(payment_method)) as payment_method,
-        {{ parse_bool('budget_billing') }} as budget_billing,
-        {{ parse_bool('paperless') }} as paperless,
-        try_cast(updated_at as timestamp) as updated_at,
-        source.contracted_capacity_kva as raw_capacity,
-        source.connected_on as raw_connected_on,
-        source.disconnected_on as raw_disconnected_on,
-        source.updated_at as raw_updated_at,
+        budget_billing,
+        paperless,
+        updated_at,
+        _unparsed,
         _source_file,
         _batch_id,
         _batch_seq,
@@ -34,8 +31,8 @@ flagged as (
     select
         *,
         {{ is_exact_duplicate(['customer_id', 'customer_class', 'tariff_code', 'region', 'feeder_id',
-            'voltage_level', 'raw_capacity', 'raw_connected_on', 'raw_disconnected_on',
-            'has_solar', 'payment_method', 'budget_billing', 'paperless', 'raw_updated_at']) }}
+            'voltage_level', 'contracted_capacity_kva', 'connected_on', 'disconnected_on', 'has_solar',
+            'payment_method', 'budget_billing', 'paperless', 'updated_at', '_unparsed']) }}
             as is_exact_duplicate
     from typed
 ),
@@ -56,9 +53,9 @@ checked as (
         case
             when flagged.customer_id is null then 'missing_key'
             when connected_on is null or flagged.updated_at is null
-                or {{ is_unparsed('raw_disconnected_on', 'disconnected_on') }} then 'bad_date'
+                or {{ is_unparsed('disconnected_on') }} then 'bad_date'
             when disconnected_on < connected_on then 'bad_date'
-            when {{ is_unparsed('raw_capacity', 'contracted_capacity_kva') }}
+            when {{ is_unparsed('contracted_capacity_kva') }}
                 or contracted_capacity_kva < 0 then 'bad_number'
             when customer_class is null
                 or customer_class not in ('residential', 'commercial', 'industrial', 'agricultural', 'public_sector')
@@ -76,5 +73,5 @@ checked as (
         and conflicts._batch_id = flagged._batch_id
 )
 
-select * exclude (raw_capacity, raw_connected_on, raw_disconnected_on, raw_updated_at)
+select * exclude (_unparsed)
 from checked
