@@ -43,13 +43,15 @@ select
     case
         when flagged.payment_id is null or customer_id is null then 'missing_key'
         when amount is null or amount = 0 then 'bad_number'
-        when paid_at is null then 'bad_date'
+        -- before 1950: a legacy null sentinel (1900-01-01), not a real date
+        when paid_at is null or paid_at < '1950-01-01' then 'bad_date'
         when channel is null
             or channel not in ('direct_debit', 'online', 'cash', 'bank_transfer', 'card', 'agent')
             then 'invalid_enum'
         when {{ is_future('paid_at') }} then 'future_timestamp'
-        when not is_known_customer then 'unknown_customer'
         when conflicts.payment_id is not null and not is_exact_duplicate then 'duplicate_key_conflict'
+        -- customer-master reasons last: a later customers file can lift them
+        when not is_known_customer then 'unknown_customer'
     end as reject_reason
 from flagged
 left join conflicts
