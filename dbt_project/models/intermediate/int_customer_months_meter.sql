@@ -24,7 +24,7 @@ select
     sum(kwh) as ami_kwh,
     count(*) as n_reads,
     max(kw) as ami_max_kw,
-    avg(kw) as ami_mean_kw,
+    sum(kw) as ami_kw_sum,
     sum(kwh) filter (where read_hour between 17 and 20) as ami_peak_kwh,
     sum(kwh) filter (where read_hour between 0 and 5) as ami_night_kwh,
     sum(kwh) filter (where read_hour >= 23 or read_hour < 7) as ami_offpeak_kwh,
