@@ -1,5 +1,8 @@
 """Ingestion of landing files into raw: all or nothing per file, idempotent, clear rejections."""
 
+import csv
+import io
+import json
 from pathlib import Path
 
 import duckdb
@@ -129,3 +132,82 @@ def test_a_single_bad_value_is_a_row_problem_not_a_file_problem(conn, tmp_path):
         ("P1", None, '{"amount":"abc"}'),
         ("P2", 10.0, None),
     ]
+
+
+# --- the generator's bad files (datagen --faults): each is rejected whole, with a clear reason
+
+BAD_FILE_REASONS = {
+    "ragged_row": "expected number of columns",
+    "non_utf8": "not utf-8",
+    "empty_file": "the file is empty (0 bytes)",
+    "truncated_parquet": "cannot be read as parquet",
+    "missing_column": "columns do not match the contract: missing column(s)",
+    "extra_column": "unexpected column(s) loyalty_tier",
+    "renamed_column": "columns do not match the contract: missing column(s)",
+    "wrong_type": "is not of type float",
+}
+
+
+@pytest.fixture(scope="module")
+def faulted_landing(tmp_path_factory):
+    from datagen import generate
+
+    root = tmp_path_factory.mktemp("faulted")
+    generate(root / "landing", root / "truth", n_customers=120, n_months=4, seed=3, fmt="csv",
+             fault_rate=0.05)
+    return root / "landing", json.loads((root / "truth" / "faults.json").read_text())
+
+
+def test_generator_bad_files_are_rejected_naming_file_and_problem(conn, faulted_landing):
+    landing, faults = faulted_landing
+    outcomes = [o for table in LANDING_TABLES for o in ingest_table(conn, landing, table)]
+    rejected = {f"{o.table}/{o.file_name}": o.reason for o in outcomes if o.status == "rejected"}
+    assert set(rejected) == {bad["file"] for bad in faults["bad_files"]}, "only the bad files"
+    for bad in faults["bad_files"]:
+        reason = rejected[bad["file"]]
+        assert reason.startswith(bad["file"] + ": "), reason
+        assert BAD_FILE_REASONS[bad["kind"]] in reason.lower(), (bad["kind"], reason)
+        assert (landing / bad["file"]).exists(), "a rejected file is kept"
+        if bad["kind"] in ("missing_column", "renamed_column", "wrong_type"):
+            column = bad["detail"].split()[1]  # "column <name> ..."
+            assert column in reason, (bad["kind"], reason)
+    # reasons are shown to BI users: never a line of a customers file (names, phones, emails)
+    assert not any("@" in reason or "Original Line" in reason for reason in rejected.values())
+
+
+def test_rows_of_rejected_files_stay_accounted_for(conn, faulted_landing):
+    landing, faults = faulted_landing
+    for table in LANDING_TABLES:
+        ingest_table(conn, landing, table)
+    logged = {
+        f"{t}/{f}": (status, n, in_file)
+        for t, f, status, n, in_file in rows(
+            conn, "select table_name, file_name, status, rows, rows_in_file from raw.ingest_files"
+        )
+    }
+    for bad in faults["bad_files"]:
+        status, loaded, in_file = logged.pop(bad["file"])
+        assert (status, loaded) == ("rejected", 0)
+        assert in_file == _records(landing / bad["file"]), bad
+    for name, (status, loaded, in_file) in logged.items():
+        assert status == "loaded" and loaded == in_file == faults["files"][name]["rows"], name
+
+
+def _records(path: Path) -> int | None:
+    """Data rows by an independent reader (None: a Parquet file too broken to count)."""
+    if path.suffix == ".parquet":
+        return None  # the generator's only bad Parquet file is truncated
+    text = path.read_bytes().decode("utf-8", errors="replace")
+    return max(len(list(csv.reader(io.StringIO(text)))) - 1, 0)
+
+
+def test_dropping_the_same_bad_file_again_changes_nothing(conn, faulted_landing):
+    landing, _ = faulted_landing
+    first = [o for table in LANDING_TABLES for o in ingest_table(conn, landing, table)]
+    log_before = rows(conn, "select count(*), sum(rows) from raw.ingest_files")
+    second = [o for table in LANDING_TABLES for o in ingest_table(conn, landing, table)]
+    assert {o.status for o in second} == {"already_loaded", "already_rejected"}
+    assert sum(o.status == "already_rejected" for o in second) == sum(
+        o.status == "rejected" for o in first
+    )
+    assert rows(conn, "select count(*), sum(rows) from raw.ingest_files") == log_before

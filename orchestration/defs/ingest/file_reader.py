@@ -36,8 +36,11 @@ class StagedFile:
 
 
 def _short_error(error: Exception) -> str:
-    lines = str(error).strip().splitlines()
-    return " ".join(line.strip() for line in lines[:3])[:400]
+    """DuckDB's message without the offending line's content: the reason is shown in
+    quality.rejected_files and the Dagster UI, and a customers line holds names and emails."""
+    lines = [line.strip() for line in str(error).strip().splitlines()]
+    kept = [line for line in lines if line and not line.startswith("Original Line")]
+    return " ".join(kept[:3])[:400]
 
 
 def _csv_header(path: Path, name: str) -> list[str]:

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.defs.ingest.file_reader import FileRejected, stage_file
+from orchestration.defs.ingest.file_rows import rows_in_file
 from orchestration.defs.ingest.landing_contract import LANDING_TABLES, LINEAGE_COLUMNS, SQL_TYPES
 
 SUPPORTED_SUFFIXES = (".csv", ".parquet")
@@ -51,6 +52,8 @@ def ensure_raw_schema(conn: duckdb.DuckDBPyConnection) -> None:
         )
         """
     )
+    # Rows the file holds (= rows for a loaded file): a rejected file's rows stay accounted for.
+    conn.execute("alter table raw.ingest_files add column if not exists rows_in_file BIGINT")
 
 
 def file_sha256(path: Path) -> str:
@@ -94,7 +97,11 @@ def _load_file(
 ) -> FileOutcome:
     batch_id = sha[:16]
     seq = conn.execute("select coalesce(max(batch_seq), 0) + 1 from raw.ingest_files").fetchall()[0][0]
-    log = "insert into raw.ingest_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    log = (
+        "insert into raw.ingest_files (table_name, file_name, file_path, sha256, batch_id, "
+        "batch_seq, status, rows, reason, processed_at, rows_in_file) "
+        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    )
     columns = ", ".join(f'"{c}"' for c in LANDING_TABLES[table])
     conn.execute("begin transaction")
     try:
@@ -105,21 +112,22 @@ def _load_file(
             [path.name, batch_id, seq, now, *staged.params],
         ).fetchall()
         rows = inserted[0][0] if inserted else 0
-        conn.execute(log, [table, path.name, str(path), sha, batch_id, seq, "loaded", rows, None, now])
+        conn.execute(
+            log, [table, path.name, str(path), sha, batch_id, seq, "loaded", rows, None, now, rows]
+        )
         conn.execute("drop table if exists incoming")
         conn.execute("commit")
         return FileOutcome(table, path.name, batch_id, "loaded", rows)
     except FileRejected as rejection:
         conn.execute("rollback")
         reason = str(rejection)
-        conn.execute(log, [table, path.name, str(path), sha, batch_id, seq, "rejected", 0, reason, now])
-        return FileOutcome(table, path.name, batch_id, "rejected", 0, reason)
     except duckdb.Error as error:
         # a value DuckDB could not convert while inserting (e.g. an out-of-range number)
         conn.execute("rollback")
         reason = f"{table}/{path.name}: cannot be loaded: {str(error).splitlines()[0][:300]}"
-        conn.execute(log, [table, path.name, str(path), sha, batch_id, seq, "rejected", 0, reason, now])
-        return FileOutcome(table, path.name, batch_id, "rejected", 0, reason)
     except BaseException:
         conn.execute("rollback")
         raise
+    logged = [table, path.name, str(path), sha, batch_id, seq, "rejected", 0, reason, now]
+    conn.execute(log, [*logged, rows_in_file(path)])
+    return FileOutcome(table, path.name, batch_id, "rejected", 0, reason)
