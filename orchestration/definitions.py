@@ -15,6 +15,8 @@ from orchestration.defs.ingest.assets import ingest_assets  # noqa: E402
 from orchestration.defs.ingest.checks import ingest_checks  # noqa: E402
 from orchestration.defs.jobs import nightly_refresh_job, retrain_job  # noqa: E402
 from orchestration.defs.publish.assets import published_segments  # noqa: E402
+from orchestration.defs.quality.gx_checks import gx_checks  # noqa: E402
+from orchestration.defs.quality.pii_checks import pii_checks  # noqa: E402
 from orchestration.defs.schedules import monthly_retrain_schedule, nightly_refresh_schedule  # noqa: E402
 from orchestration.defs.segmentation.assets import segmentation_assets  # noqa: E402
 from orchestration.defs.sensors import landing_files_sensor  # noqa: E402
@@ -28,7 +30,7 @@ def build_definitions(data_dir: str = "") -> dg.Definitions:
     """All assets, checks, jobs, schedules and sensors; `data_dir` pins every location (tests)."""
     return dg.Definitions(
         assets=ALL_ASSETS,
-        asset_checks=[*ingest_checks],
+        asset_checks=[*ingest_checks, *gx_checks, *pii_checks],
         jobs=[nightly_refresh_job, retrain_job],
         schedules=[nightly_refresh_schedule, monthly_retrain_schedule],
         sensors=[landing_files_sensor],

@@ -8,6 +8,7 @@ from orchestration.definitions import defs
 EXPECTED_ASSETS = {
     "raw/customers", "raw/bills", "raw/payments", "raw/outages", "raw/outage_customers",
     "raw/work_orders", "raw/meter_reads",
+    "raw/ingest_files",  # external: the ingest log every ingest asset writes, a dbt source
     "staging/stg_cis__customers_checked", "staging/stg_cis__customer_versions", "staging/stg_cis__customers",
     "staging/stg_billing__bills_checked", "staging/stg_billing__bills",
     "staging/stg_billing__payments_checked", "staging/stg_billing__payments",
@@ -15,7 +16,7 @@ EXPECTED_ASSETS = {
     "staging/stg_oms__outage_customers_checked", "staging/stg_oms__outage_customers",
     "staging/stg_crm__work_orders_checked", "staging/stg_crm__work_orders",
     "staging/stg_ami__meter_reads_checked", "staging/stg_ami__meter_reads",
-    "quality/quarantined_rows", "quality/row_accounting",
+    "quality/quarantined_rows", "quality/row_accounting", "quality/rejected_files",
     "intermediate/int_bills_settled", "intermediate/int_customer_months_billing",
     "intermediate/int_customer_months_payments", "intermediate/int_customer_months_outages",
     "intermediate/int_customer_months_work_orders", "intermediate/int_customer_months_meter",

@@ -3,6 +3,7 @@
 
 import dagster as dg
 
+from orchestration.defs.ingest.checks import rejections_markdown
 from orchestration.defs.ingest.landing_contract import LANDING_TABLES
 from orchestration.defs.ingest.loader import FileOutcome, ingest_table
 from orchestration.defs.warehouse import WAREHOUSE_POOL, GridSegPaths
@@ -16,8 +17,9 @@ def _summary(outcomes: list[FileOutcome]) -> dict[str, object]:
         "rows_loaded": sum(o.rows for o in loaded),
         "files_skipped_already_seen": sum(o.status.startswith("already") for o in outcomes),
         "files_rejected": len(rejected),
+        "rows_in_rejected_files": sum(o.rows_in_file or 0 for o in rejected),
         "rejections": dg.MetadataValue.md(
-            "\n".join(f"- {o.reason}" for o in rejected) if rejected else "none"
+            rejections_markdown([(o.file_name, o.reason, o.rows_in_file) for o in rejected])
         ),
     }
 
@@ -39,13 +41,16 @@ def build_ingest_asset(table: str) -> dg.AssetsDefinition:
         with gridseg.warehouse() as conn:
             outcomes = ingest_table(conn, paths.landing, table)
             total = conn.execute(f"select count(*) from raw.{table}").fetchall()[0][0]
-        for outcome in outcomes:
-            if outcome.status == "rejected":
-                context.log.error(f"Rejected landing file {outcome.reason}. The file is kept.")
+        for o in (o for o in outcomes if o.status == "rejected"):
+            held = "an unknown number of" if o.rows_in_file is None else f"{o.rows_in_file:,}"
+            context.log.error(
+                f"Rejected landing file {o.reason}. None of its {held} row(s) were loaded; the "
+                f"file stays in {paths.landing / table} and a corrected file loads normally."
+            )
         summary = _summary(outcomes)
         context.log.info(
-            f"raw.{table}: {summary['files_loaded']} file(s), {summary['rows_loaded']} row(s) loaded; "
-            f"{summary['files_rejected']} rejected"
+            f"raw.{table}: {summary['files_loaded']} file(s), {summary['rows_loaded']:,} row(s) "
+            f"loaded; {summary['files_rejected']} rejected"
         )
         return dg.MaterializeResult(metadata={**summary, "raw_rows_total": total})
 

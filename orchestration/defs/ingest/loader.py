@@ -34,6 +34,7 @@ class FileOutcome:
     status: str  # loaded | rejected | already_loaded | already_rejected
     rows: int
     reason: str | None = None
+    rows_in_file: int | None = None  # rows the file holds, counted even when it is rejected
 
 
 def ensure_raw_schema(conn: duckdb.DuckDBPyConnection) -> None:
@@ -69,7 +70,8 @@ def landing_files(landing_dir: Path, table: str) -> list[Path]:
     folder = Path(landing_dir) / table
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
+    files = (p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
+    return sorted(files)
 
 
 def ingest_table(
@@ -96,7 +98,8 @@ def _load_file(
     conn: duckdb.DuckDBPyConnection, path: Path, table: str, sha: str, now: datetime
 ) -> FileOutcome:
     batch_id = sha[:16]
-    seq = conn.execute("select coalesce(max(batch_seq), 0) + 1 from raw.ingest_files").fetchall()[0][0]
+    next_seq = "select coalesce(max(batch_seq), 0) + 1 from raw.ingest_files"
+    seq = conn.execute(next_seq).fetchall()[0][0]
     log = (
         "insert into raw.ingest_files (table_name, file_name, file_path, sha256, batch_id, "
         "batch_seq, status, rows, reason, processed_at, rows_in_file) "
@@ -117,7 +120,7 @@ def _load_file(
         )
         conn.execute("drop table if exists incoming")
         conn.execute("commit")
-        return FileOutcome(table, path.name, batch_id, "loaded", rows)
+        return FileOutcome(table, path.name, batch_id, "loaded", rows, rows_in_file=rows)
     except FileRejected as rejection:
         conn.execute("rollback")
         reason = str(rejection)
@@ -128,6 +131,7 @@ def _load_file(
     except BaseException:
         conn.execute("rollback")
         raise
+    in_file = rows_in_file(path)
     logged = [table, path.name, str(path), sha, batch_id, seq, "rejected", 0, reason, now]
-    conn.execute(log, [*logged, rows_in_file(path)])
-    return FileOutcome(table, path.name, batch_id, "rejected", 0, reason)
+    conn.execute(log, [*logged, in_file])
+    return FileOutcome(table, path.name, batch_id, "rejected", 0, reason, in_file)
