@@ -11,8 +11,10 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 CUSTOMERS ?= 30000
 MONTHS ?= 36
 SEED ?= 42
+# share of landing rows to spoil (0..1), plus 8 bad files; e.g. `make demo FAULTS=0.01`
+FAULTS ?= 0
 
-.PHONY: setup demo test dev bench lint clean
+.PHONY: setup demo test dev bench lint clean gx-docs
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +29,7 @@ dbt_project/target/manifest.json: $(VENV)/.installed $(shell find dbt_project/mo
 setup: $(VENV)/.installed dbt_project/target/manifest.json
 
 demo: setup
-	$(PY) -m orchestration.demo --customers $(CUSTOMERS) --months $(MONTHS) --seed $(SEED)
+	$(PY) -m orchestration.demo --customers $(CUSTOMERS) --months $(MONTHS) --seed $(SEED) --faults $(FAULTS)
 
 test: setup
 	$(PY) -m pytest -q
@@ -37,6 +39,10 @@ dev: setup
 
 bench: setup
 	$(PY) bench/run_benchmark.py --customers $(CUSTOMERS) --months $(MONTHS)
+
+# Great Expectations Data Docs from the last validation results (data/quality/data_docs/)
+gx-docs: setup
+	$(PY) -m orchestration.defs.quality.data_docs
 
 lint: setup
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

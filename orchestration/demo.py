@@ -1,6 +1,9 @@
 """`make demo`: generate sample landing data (once), run the whole pipeline, print a summary.
 
-    python -m orchestration.demo --customers 30000 --months 36 --seed 42
+    python -m orchestration.demo --customers 30000 --months 36 --seed 42 [--faults 0.01]
+
+With --faults the generator spoils about that share of rows and adds 8 bad files; the summary
+then shows what was quarantined, which files were rejected and that the row counts add up.
 """
 
 from __future__ import annotations
@@ -16,13 +19,15 @@ import dagster as dg
 from orchestration.settings import Paths
 
 
-def ensure_sample_data(paths: Paths, customers: int, months: int, seed: int, report=print) -> None:
-    """Generate the landing data unless the same parameters already produced it."""
+def ensure_sample_data(
+    paths: Paths, customers: int, months: int, seed: int, faults: float = 0.0, report=print
+) -> None:
+    """Generate the landing data unless the same parameters (fault rate too) produced it."""
     from datagen import generate
 
     truth = paths.data / "truth"
     manifest = truth / "manifest.json"
-    wanted = {"customers": customers, "months": months, "seed": seed}
+    wanted = {"customers": customers, "months": months, "seed": seed, "fault_rate": faults}
     if manifest.exists():
         existing = json.loads(manifest.read_text())
         if all(existing.get(k) == v for k, v in wanted.items()):
@@ -32,9 +37,11 @@ def ensure_sample_data(paths: Paths, customers: int, months: int, seed: int, rep
             raise SystemExit(
                 f"{paths.landing} holds other sample data ({existing}); run `make clean` first"
             )
-    report(f"[generate] {customers:,} customers x {months} months into {paths.landing} ...")
+    spoiled = f", {faults:.1%} faulty rows + 8 bad files" if faults else ""
+    report(f"[generate] {customers:,} customers x {months} months{spoiled} -> {paths.landing} ...")
     started = time.perf_counter()
-    generate(paths.landing, truth, n_customers=customers, n_months=months, seed=seed)
+    generate(paths.landing, truth, n_customers=customers, n_months=months, seed=seed,
+             fault_rate=faults)
     report(f"[generate] done in {time.perf_counter() - started:.1f} s")
 
 
@@ -69,11 +76,25 @@ def summary(paths: Paths) -> str:
     return "\n".join(lines)
 
 
+def quality_summary(paths: Paths) -> str:
+    from orchestration.defs.quality.report import quality_report
+    from orchestration.defs.warehouse import connect_duckdb
+
+    conn = connect_duckdb(paths.warehouse, read_only=True)
+    try:
+        report = quality_report(conn, paths.published / "segments.duckdb")
+    finally:
+        conn.close()
+    return report + "\n  details: quality.quarantined_rows, quality.rejected_files, make gx-docs"
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--customers", type=int, default=30_000)
     parser.add_argument("--months", type=int, default=36)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--faults", type=float, default=0.0,
+                        help="share of generated rows to spoil, 0..1 (plus 8 bad files)")
     parser.add_argument("--no-generate", action="store_true",
                         help="use the landing data already in place (your own extracts)")
     args = parser.parse_args(argv)
@@ -82,7 +103,9 @@ def main(argv: list[str] | None = None) -> None:
     paths.export_env()
     started = time.perf_counter()
     if not args.no_generate:
-        ensure_sample_data(paths, args.customers, args.months, args.seed)
+        if not 0.0 <= args.faults <= 1.0:
+            parser.error("--faults must be within 0..1")
+        ensure_sample_data(paths, args.customers, args.months, args.seed, args.faults)
 
     from orchestration.definitions import defs
     from orchestration.pipeline_runs import run_all
@@ -98,6 +121,7 @@ def main(argv: list[str] | None = None) -> None:
         print("\n".join(tail))
         raise SystemExit(f"\nThe pipeline failed: {error.__class__.__name__}: {error}\nFull log: {log_file}")
     print(summary(paths))
+    print(quality_summary(paths))
     print(f"\nDone in {time.perf_counter() - started:.0f} s.")
 
 

@@ -38,8 +38,12 @@ class StagedFile:
 def _short_error(error: Exception) -> str:
     """DuckDB's message without the offending line's content: the reason is shown in
     quality.rejected_files and the Dagster UI, and a customers line holds names and emails."""
-    lines = [line.strip() for line in str(error).strip().splitlines()]
-    kept = [line for line in lines if line and not line.startswith("Original Line")]
+    kept = []
+    for line in (line.strip() for line in str(error).strip().splitlines()):
+        if line.startswith("Possible"):  # DuckDB's generic advice follows: not about this file
+            break
+        if line and not line.startswith(("Original Line", "LINE ", "^")):
+            kept.append(line)
     return " ".join(kept[:3])[:400]
 
 
