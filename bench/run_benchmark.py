@@ -40,13 +40,19 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--months", type=int, default=36)
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--keep", action="store_true", help="reuse generated data if present")
+    parser.add_argument("--keep", action="store_true", help="reuse generated landing data if present")
     args = parser.parse_args()
 
     folder = PROJECT_ROOT / "data" / "bench" / f"{args.customers}x{args.months}"
     if folder.exists() and not args.keep:
         shutil.rmtree(folder)
     paths = Paths.under(folder)
+    # --keep reuses the generated landing files only: the pipeline always starts from nothing
+    for leftover in (paths.warehouse, paths.published, paths.models, folder / "pipeline.log"):
+        if leftover.is_dir():
+            shutil.rmtree(leftover)
+        elif leftover.exists():
+            leftover.unlink()
     paths.export_env()
     results: list[dict] = []
 

@@ -20,3 +20,9 @@
 {% macro in_partition_window(key_expr) -%}
     {{ key_expr }} between '{{ var("min_month") }}' and '{{ var("max_month") }}'
 {%- endmacro %}
+
+{# A 'YYYY-MM' key shifted by n months, computed at compile time. #}
+{% macro shift_month(key, n) -%}
+    {%- set idx = (key[0:4] | int) * 12 + (key[5:7] | int) - 1 + n -%}
+    {{- '%04d-%02d' | format(idx // 12, idx % 12 + 1) -}}
+{%- endmacro %}

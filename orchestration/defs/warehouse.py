@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,8 +16,14 @@ from orchestration.settings import Paths
 # Every asset that writes the warehouse file runs in this pool; dagster.yaml limits it to 1.
 WAREHOUSE_POOL = "warehouse"
 
-# DuckDB runs offline: only built-in extensions (parquet, json, icu, core_functions).
-OFFLINE_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+# DuckDB runs offline: only built-in extensions (parquet, json, icu, core_functions); memory is
+# bounded (DuckDB spills beyond it) so that a 1M-customer backfill fits a small machine.
+OFFLINE_CONFIG = {
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "memory_limit": os.environ.get("GRIDSEG_DUCKDB_MEMORY", "6GB"),
+    "preserve_insertion_order": False,
+}
 
 
 def connect_duckdb(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:

@@ -20,7 +20,7 @@ EXPECTED_ASSETS = {
     "intermediate/int_bills_settled", "intermediate/int_customer_months_billing",
     "intermediate/int_customer_months_payments", "intermediate/int_customer_months_outages",
     "intermediate/int_customer_months_work_orders", "intermediate/int_customer_months_meter",
-    "intermediate/int_customer_months", "marts/customer_features",
+    "marts/customer_features",
     "ml/segmentation_model", "ml/customer_segments_history", "ml/segment_profiles",
     "published/segments",
 }
@@ -28,7 +28,7 @@ EXPECTED_ASSETS = {
 MONTHLY = {
     "intermediate/int_customer_months_billing", "intermediate/int_customer_months_payments",
     "intermediate/int_customer_months_outages", "intermediate/int_customer_months_work_orders",
-    "intermediate/int_customer_months_meter", "intermediate/int_customer_months", "marts/customer_features",
+    "intermediate/int_customer_months_meter", "marts/customer_features",
     "ml/customer_segments_history", "ml/segment_profiles",
 }
 
@@ -50,7 +50,7 @@ def test_lineage_runs_from_landing_to_published():
     assert "ml/customer_segments_history" in names
     assert upstream is not None
     features_parents = {k.to_user_string() for k in asset_graph.get(dg.AssetKey(["marts", "customer_features"])).parent_keys}
-    assert "intermediate/int_customer_months" in features_parents
+    assert "intermediate/int_customer_months_billing" in features_parents
     sources = {k.to_user_string() for k in asset_graph.get(dg.AssetKey(["staging", "stg_billing__bills_checked"])).parent_keys}
     assert "raw/bills" in sources
 
