@@ -18,6 +18,8 @@ CHUNK = 1 << 20
 
 def rows_in_file(path: Path) -> int | None:
     path = Path(path)
+    if path.stat().st_size == 0:
+        return 0
     if path.suffix.lower() == ".parquet":
         try:
             return pq.read_metadata(path).num_rows

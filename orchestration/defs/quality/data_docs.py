@@ -42,12 +42,17 @@ def build_data_docs(data_dir: Path) -> Path:
     shutil.rmtree(quality / "gx", ignore_errors=True)  # rebuilt from the results each time
     shutil.rmtree(site_dir, ignore_errors=True)
     context = gx.get_context(mode="file", project_root_dir=str(quality))
-    context.add_data_docs_site(SITE, {
-        "class_name": "SiteBuilder",
-        "store_backend": {"class_name": "TupleFilesystemStoreBackend",
-                          "base_directory": str(site_dir)},
-        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-    })
+    context.add_data_docs_site(
+        SITE,
+        {
+            "class_name": "SiteBuilder",
+            "store_backend": {
+                "class_name": "TupleFilesystemStoreBackend",
+                "base_directory": str(site_dir),
+            },
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        },
+    )
     schema = ExpectationSuiteValidationResultSchema()
     for path in results:
         stored = json.loads(path.read_text(encoding="utf-8"))
@@ -62,10 +67,12 @@ def build_data_docs(data_dir: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument("--data", type=Path, default=None,
-                        help="data folder (default: GRIDSEG_DATA or ./data)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument(
+        "--data", type=Path, default=None, help="data folder (default: GRIDSEG_DATA or ./data)"
+    )
     args = parser.parse_args(argv)
     index = build_data_docs(args.data or Paths.from_env().data)
     print(f"Data Docs: {index}")

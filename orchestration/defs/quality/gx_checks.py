@@ -50,14 +50,23 @@ MODEL_SUITES = {
 
 SUITE_CHECKS = [
     *(
-        SuiteCheck(f"raw_{table}", dg.AssetKey(["raw", table]),
-                   partial(gx_scope.raw_latest_load, table=table))
+        SuiteCheck(
+            f"raw_{table}",
+            dg.AssetKey(["raw", table]),
+            partial(gx_scope.raw_latest_load, table=table),
+        )
         for table in LANDING_TABLES
     ),
-    SuiteCheck("published_customer_segments", SCORES,
-               partial(gx_scope.latest_month, table="customer_segments_history")),
-    SuiteCheck("published_segment_profiles", dg.AssetKey(["ml", "segment_profiles"]),
-               partial(gx_scope.latest_month, table="segment_profiles")),
+    SuiteCheck(
+        "published_customer_segments",
+        SCORES,
+        partial(gx_scope.latest_month, table="customer_segments_history"),
+    ),
+    SuiteCheck(
+        "published_segment_profiles",
+        dg.AssetKey(["ml", "segment_profiles"]),
+        partial(gx_scope.latest_month, table="segment_profiles"),
+    ),
     *(SuiteCheck(suite, MODEL, scope) for suite, scope in MODEL_SUITES.items()),
     *(SuiteCheck(suite, SCORES, scope) for suite, scope in MODEL_SUITES.items()),
 ]
@@ -80,9 +89,15 @@ def failures_markdown(result: SuiteResult) -> str:
 
 def check_metadata(result: SuiteResult, facts: dict, result_file: str) -> dict:
     failed = [
-        {"expectation": f.expectation, "column": f.column, "unexpected_count": f.unexpected_count,
-         "unexpected_percent": f.unexpected_percent, "sample": f.sample, "observed": f.observed,
-         "error": f.error}
+        {
+            "expectation": f.expectation,
+            "column": f.column,
+            "unexpected_count": f.unexpected_count,
+            "unexpected_percent": f.unexpected_percent,
+            "sample": f.sample,
+            "observed": f.observed,
+            "error": f.error,
+        }
         for f in result.failures
     ]
     return {

@@ -48,7 +48,12 @@ def _timestamps(values: pd.Series) -> pd.Series:
 class TouPartsSumToTotal(MulticolumnMapMetricProvider):
     condition_metric_name = "multicolumn_values.tou_parts_sum_to_total"
     condition_domain_keys = (
-        "batch_id", "table", "column_list", "row_condition", "condition_parser", "ignore_row_if",
+        "batch_id",
+        "table",
+        "column_list",
+        "row_condition",
+        "condition_parser",
+        "ignore_row_if",
     )
     condition_value_keys = ("tolerance", "rounding")
 
@@ -78,7 +83,12 @@ class ExpectTouPartsToSumToTotal(MulticolumnMapExpectation):
 class ColumnPairTimestampsOrdered(ColumnPairMapMetricProvider):
     condition_metric_name = "column_pair_values.timestamps_ordered"
     condition_domain_keys = (
-        "batch_id", "table", "column_A", "column_B", "row_condition", "condition_parser",
+        "batch_id",
+        "table",
+        "column_A",
+        "column_B",
+        "row_condition",
+        "condition_parser",
         "ignore_row_if",
     )
     condition_value_keys = ()

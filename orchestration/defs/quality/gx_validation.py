@@ -129,9 +129,12 @@ def validate_frame(suite, frame) -> SuiteResult:
 def _failure(result) -> FailedExpectation:
     config = result.expectation_config
     kwargs = config.kwargs
-    column = kwargs.get("column") or kwargs.get("column_list") or [
-        kwargs[k] for k in ("column_A", "column_B") if kwargs.get(k)
-    ] or None
+    column = (
+        kwargs.get("column")
+        or kwargs.get("column_list")
+        or [kwargs[k] for k in ("column_A", "column_B") if kwargs.get(k)]
+        or None
+    )
     details = result.result or {}
     observed = (details.get("details") or {}).get("mismatched") or details.get("observed_value")
     return FailedExpectation(

@@ -24,8 +24,10 @@ TARGETS: dict[tuple[str, ...], list[tuple[str, str]]] = {
     ("marts", "customer_features"): [("marts.customer_features", LATEST)],
     ("ml", "customer_segments_history"): [("ml.customer_segments_history", LATEST)],
     ("ml", "segment_profiles"): [("ml.segment_profiles", LATEST)],
-    ("ml", "segmentation_model"): [("ml.segmentation_models", "true"),
-                                   ("ml.value_index_weights", "true")],
+    ("ml", "segmentation_model"): [
+        ("ml.segmentation_models", "true"),
+        ("ml.value_index_weights", "true"),
+    ],
 }
 
 

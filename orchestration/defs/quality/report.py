@@ -19,26 +19,35 @@ def _rows(conn: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:
 
 def quality_report(conn: duckdb.DuckDBPyConnection, published_db: Path | None = None) -> str:
     lines = ["\nData quality:"]
-    quarantined = _rows(conn, """
+    quarantined = _rows(
+        conn,
+        """
         select table_name, reject_reason, count(*) from quality.quarantined_rows
-        group by all order by 1, 3 desc, 2""")
+        group by all order by 1, 3 desc, 2""",
+    )
     total = sum(n for *_, n in quarantined)
     lines.append(f"  quarantined rows: {total:,}" + (" (by table and reason)" if total else ""))
     for table, reason, n in quarantined:
         lines.append(f"    {table:<17} {reason:<23} {n:>9,}")
-    rejected = _rows(conn, """
+    rejected = _rows(
+        conn,
+        """
         select table_name || '/' || file_name, rows_in_file, reason, is_resolved
-        from quality.rejected_files order by rejected_at, file_name""")
+        from quality.rejected_files order by rejected_at, file_name""",
+    )
     kept = " (kept in the landing zone)" if rejected else ""
     lines.append(f"  rejected files: {len(rejected)}{kept}")
     for name, n, reason, resolved in rejected:
         held = "? rows" if n is None else f"{n:,} rows"
         state = "resolved by a later file" if resolved else "open"
         lines.append(f"    {name} ({held}, {state}): {reason.split(': ', 1)[-1]}")
-    received, accepted, held, duplicates, unbalanced, batches = _rows(conn, """
+    received, accepted, held, duplicates, unbalanced, batches = _rows(
+        conn,
+        """
         select sum(rows_received), sum(rows_accepted), sum(rows_quarantined),
             sum(rows_exact_duplicate), count(*) filter (where not is_balanced), count(*)
-        from quality.row_accounting""")[0]
+        from quality.row_accounting""",
+    )[0]
     verdict = "add up" if not unbalanced else f"DO NOT add up in {unbalanced} batch(es)"
     lines.append(
         f"  row accounting ({batches} table x batch): received {received or 0:,} = accepted "
@@ -53,17 +62,19 @@ def quality_report(conn: duckdb.DuckDBPyConnection, published_db: Path | None = 
 def _published_once(conn: duckdb.DuckDBPyConnection, published_db: Path) -> str:
     conn.execute(f"attach '{published_db}' as published (read_only)")
     try:
-        month, features, published, distinct = _rows(conn, """
+        month, features, published, distinct = _rows(
+            conn,
+            """
             with latest as (select max(as_of_month) as m from marts.customer_features)
             select (select m from latest),
                 (select count(*) from marts.customer_features
                  where as_of_month = (select m from latest)),
                 (select count(*) from published.customer_segments),
-                (select count(distinct customer_id) from published.customer_segments)""")[0]
+                (select count(distinct customer_id) from published.customer_segments)""",
+        )[0]
     finally:
         conn.execute("detach published")
     ok = features == published == distinct
-    return (
-        f"published segments {month}: {published:,} rows for {features:,} active customers"
-        + (", each exactly once" if ok else " - MISMATCH")
+    return f"published segments {month}: {published:,} rows for {features:,} active customers" + (
+        ", each exactly once" if ok else " - MISMATCH"
     )

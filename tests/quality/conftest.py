@@ -1,0 +1,5 @@
+"""Shared fixtures of the data-quality tests."""
+
+import os
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
