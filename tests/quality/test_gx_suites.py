@@ -184,3 +184,18 @@ def test_segment_share_failure_names_the_segments_outside_the_bounds():
     ]
     assert share.sample == ["S01: 99.5000%"]
     assert share.unexpected_count == 1  # S02 holds exactly 0.5%: inside the bounds
+
+
+def test_a_few_bad_rows_of_a_small_load_warn_while_a_broken_extract_blocks():
+    from orchestration.defs.quality.blocking import blocking_failures
+
+    small = bills(38)
+    small.loc[:1, "status"] = "paid"  # 2 of 38: over 5%, but well within chance
+    result = validate_frame(load_suite("raw_bills"), small)
+    assert not result.success and blocking_failures(result.failures) == []
+    broken = bills(380)
+    broken.loc[:39, "status"] = "paid"  # 40 of 380
+    result = validate_frame(load_suite("raw_bills"), broken)
+    assert [f.column for f in blocking_failures(result.failures)] == ["status"]
+    empty = validate_frame(load_suite("raw_bills"), bills().iloc[0:0])
+    assert blocking_failures(empty.failures), "rules without mostly always block"

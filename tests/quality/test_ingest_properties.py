@@ -21,7 +21,7 @@ TABLE = "bills"
 COLUMNS = list(LANDING_TABLES[TABLE])
 N_ROWS = 12
 PROFILE = settings(
-    max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
 )
 
 

@@ -7,9 +7,10 @@ suites run twice: where the model is trained (the retrain job) and before every 
 on ml/customer_segments_history, because the nightly run scores with a saved model it did not
 train and must not publish from a model that fails them.
 
-Every run keeps GX's result JSON under <data>/quality/validations/ (`make gx-docs` renders it)
-and puts each failed expectation, with unexpected counts and sample values, in the check's
-metadata.
+A failed `mostly` rule blocks only when it is not noise of a small load (see blocking.py);
+otherwise the check fails as a warning. Every run keeps GX's result JSON under
+<data>/quality/validations/ (`make gx-docs` renders it) and puts each failed expectation, with
+unexpected counts and sample values, in the check's metadata.
 """
 
 from collections.abc import Callable
@@ -20,6 +21,7 @@ import dagster as dg
 
 from orchestration.defs.ingest.landing_contract import LANDING_TABLES
 from orchestration.defs.quality import gx_scope
+from orchestration.defs.quality.blocking import blocking_failures
 from orchestration.defs.quality.gx_validation import (
     SuiteResult,
     load_suite,
@@ -130,15 +132,21 @@ def build_gx_check(spec: SuiteCheck) -> dg.AssetChecksDefinition:
             frame, facts = spec.scope(conn)
         result = validate_frame(suite, frame)
         path = save_result(result, gridseg.paths().data.joinpath(*RESULTS_DIR))
+        blocking = blocking_failures(result.failures)
         if not result.success:
-            context.log.error(
+            log = context.log.error if blocking else context.log.warning
+            log(
                 f"Suite {spec.suite} failed {len(result.failures)} expectation(s) on "
-                f"{result.n_rows:,} row(s):\n{failures_markdown(result)}"
+                f"{result.n_rows:,} row(s), {len(blocking)} blocking:\n{failures_markdown(result)}"
             )
         return dg.AssetCheckResult(
             passed=result.success,
-            severity=dg.AssetCheckSeverity.ERROR,
-            metadata=check_metadata(result, facts, str(path)),
+            # WARN does not block: only failures that are not within the noise of a small load
+            severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
+            metadata={
+                **check_metadata(result, facts, str(path)),
+                "blocking_failures": len(blocking),
+            },
         )
 
     return _check

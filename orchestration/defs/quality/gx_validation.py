@@ -39,6 +39,8 @@ class FailedExpectation:
     observed: str | None = None
     error: str | None = None
     notes: str | None = None
+    mostly: float | None = None  # the share of rows that must pass; None = every row
+    n_checked: int | None = None  # rows the share is over (non-missing values)
 
 
 @dataclass(frozen=True)
@@ -146,7 +148,15 @@ def _failure(result) -> FailedExpectation:
         sample=[str(v) for v in (details.get("partial_unexpected_list") or [])[:SAMPLE_VALUES]],
         observed=None if observed is None else str(observed)[:300],
         notes=config.notes if isinstance(config.notes, str) else None,
+        mostly=kwargs.get("mostly"),
+        n_checked=_checked_rows(details),
     )
+
+
+def _checked_rows(details: dict) -> int | None:
+    if details.get("element_count") is None:
+        return None
+    return details["element_count"] - (details.get("missing_count") or 0)
 
 
 def _exception_message(info: dict) -> str | None:
