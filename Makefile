@@ -14,7 +14,7 @@ SEED ?= 42
 # share of landing rows to spoil (0..1), plus 8 bad files; e.g. `make demo FAULTS=0.01`
 FAULTS ?= 0
 
-.PHONY: setup demo test dev bench lint clean gx-docs
+.PHONY: setup demo test dev bench backfill lint clean gx-docs
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ dev: setup
 
 bench: setup
 	$(PY) bench/run_benchmark.py --customers $(CUSTOMERS) --months $(MONTHS)
+
+# Recompute a range of months from the landing data in place: make backfill FROM=2023-01 TO=2025-12
+backfill: setup
+	$(PY) -m orchestration.backfill --from $(FROM) --to $(TO) $(if $(RETRAIN),--retrain,)
 
 # Great Expectations Data Docs from the last validation results (data/quality/data_docs/)
 gx-docs: setup

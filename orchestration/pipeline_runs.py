@@ -51,8 +51,10 @@ def run_all(
     report: Callable[[str], None] = print,
     skip: tuple[str, ...] = (),
     log_file: Path | None = None,
+    months: tuple[str, str] | None = None,
 ) -> dict[str, float]:
-    """Run every stage; partitioned stages as one backfill run over all data months.
+    """Run every stage; partitioned stages as one backfill run over `months` (default: every
+    month with bills).
 
     With `log_file`, Dagster's and dbt's own output goes there and only stage lines are
     reported. Returns seconds per stage.
@@ -62,7 +64,6 @@ def run_all(
     checks = list(defs.asset_checks or [])
     resources = dict(defs.resources or {})
     timings: dict[str, float] = {}
-    months: tuple[str, str] | None = None
     for name, selection, partitioned in STAGES:
         if name in skip:
             continue
