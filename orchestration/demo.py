@@ -51,10 +51,12 @@ def summary(paths: Paths) -> str:
     conn = connect_duckdb(paths.published / "segments.duckdb", read_only=True)
     try:
         month = conn.execute("select max(as_of_month) from customer_segments").fetchall()[0][0]
+        # the segment's strategy (its customers may each get a more specific one)
         rows = conn.execute(
-            "select segment_id, any_value(segment_name), count(*) as n, "
-            "any_value(recommended_strategy) from customer_segments where as_of_month = ? "
-            "group by segment_id order by segment_id",
+            "select s.segment_id, any_value(s.segment_name), count(*) as n, any_value(p.strategy) "
+            "from customer_segments s left join segment_profiles p "
+            "on p.segment_id = s.segment_id and p.as_of_month = s.as_of_month "
+            "where s.as_of_month = ? group by s.segment_id order by s.segment_id",
             [month],
         ).fetchall()
         total = sum(r[2] for r in rows)
