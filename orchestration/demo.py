@@ -30,6 +30,7 @@ def ensure_sample_data(
     wanted = {"customers": customers, "months": months, "seed": seed, "fault_rate": faults}
     if manifest.exists():
         existing = json.loads(manifest.read_text())
+        existing.setdefault("fault_rate", 0.0)  # manifests from before fault injection
         if all(existing.get(k) == v for k, v in wanted.items()):
             report(f"[generate] reusing sample data in {paths.landing}")
             return
