@@ -30,17 +30,24 @@ def machine() -> str:
         if line.startswith("model name"):
             cpu = line.split(":", 1)[1].strip()
             break
-    mem_kib = next(int(l.split()[1]) for l in Path("/proc/meminfo").read_text().splitlines()
-                   if l.startswith("MemTotal"))
+    mem_kib = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
     return f"{os.cpu_count()} cores ({cpu}), {mem_kib / 1024 / 1024:.0f} GiB RAM, {platform.system()} Python {platform.python_version()}"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--months", type=int, default=36)
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--keep", action="store_true", help="reuse generated landing data if present")
+    parser.add_argument(
+        "--keep", action="store_true", help="reuse generated landing data if present"
+    )
     args = parser.parse_args()
 
     folder = PROJECT_ROOT / "data" / "bench" / f"{args.customers}x{args.months}"
@@ -65,8 +72,13 @@ def main() -> None:
     if not (folder / "truth" / "manifest.json").exists():
         with PeakMemory() as peak:
             started = time.perf_counter()
-            generate(paths.landing, folder / "truth", n_customers=args.customers,
-                     n_months=args.months, seed=args.seed)
+            generate(
+                paths.landing,
+                folder / "truth",
+                n_customers=args.customers,
+                n_months=args.months,
+                seed=args.seed,
+            )
         record("generate", time.perf_counter() - started, peak.mib)
 
     from orchestration.definitions import build_definitions
@@ -83,8 +95,12 @@ def main() -> None:
     total = sum(r["seconds"] for r in results)
     pipeline = sum(r["seconds"] for r in results if r["stage"] != "generate")
     summary = {
-        "customers": args.customers, "months": args.months, "machine": machine(),
-        "stages": results, "total_seconds": round(total, 1), "pipeline_seconds": round(pipeline, 1),
+        "customers": args.customers,
+        "months": args.months,
+        "machine": machine(),
+        "stages": results,
+        "total_seconds": round(total, 1),
+        "pipeline_seconds": round(pipeline, 1),
         "peak_rss_mib": max(r["peak_rss_mib"] for r in results),
         "warehouse_mib": round(paths.warehouse.stat().st_size / 2**20),
     }

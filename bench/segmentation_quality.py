@@ -36,7 +36,12 @@ def main() -> None:
     args = parser.parse_args()
     data = Path(args.data)
     conn = duckdb.connect(str(data / "warehouse.duckdb"), read_only=True)
-    months = [r[0] for r in conn.sql("select distinct as_of_month from marts.customer_features order by 1").fetchall()]
+    months = [
+        r[0]
+        for r in conn.sql(
+            "select distinct as_of_month from marts.customer_features order by 1"
+        ).fetchall()
+    ]
     last, previous = months[-1], months[-2]
     truth = pl.read_parquet(data / "truth" / "archetypes.parquet")
     config = load_config()
@@ -58,15 +63,22 @@ def main() -> None:
     }
     scored = score_customers(features(conn, last), nxt, config).join(truth, on="customer_id")
     report["k"] = nxt.k
-    report["ari_vs_archetypes"] = round(adjusted_rand_score(scored["archetype"], scored["segment_id"]), 3)
+    report["ari_vs_archetypes"] = round(
+        adjusted_rand_score(scored["archetype"], scored["segment_id"]), 3
+    )
     report["k_evaluation"] = nxt.metrics.get("k_evaluation")
     for k in (6, 7):
         fixed = load_config({"segmentation": {"fixed_k": k}})
         model = train_segmentation(features(conn, last), fixed, None, f"k{k}", "t")
         labels = score_customers(features(conn, last), model, fixed).join(truth, on="customer_id")
         report[f"ari_vs_archetypes_fixed_k{k}"] = round(
-            adjusted_rand_score(labels["archetype"], labels["segment_id"]), 3)
-    crosstab = scored.group_by("archetype", "segment_name").len().sort("archetype", "len", descending=[False, True])
+            adjusted_rand_score(labels["archetype"], labels["segment_id"]), 3
+        )
+    crosstab = (
+        scored.group_by("archetype", "segment_name")
+        .len()
+        .sort("archetype", "len", descending=[False, True])
+    )
     report["archetype_to_segment"] = crosstab.rows()
     print(json.dumps(report, indent=2, default=str))
 

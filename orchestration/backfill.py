@@ -21,10 +21,14 @@ from orchestration.settings import Paths
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--from", dest="first", required=True, help="first month, YYYY-MM")
     parser.add_argument("--to", dest="last", required=True, help="last month, YYYY-MM")
-    parser.add_argument("--retrain", action="store_true", help="retrain the model on the last month")
+    parser.add_argument(
+        "--retrain", action="store_true", help="retrain the model on the last month"
+    )
     args = parser.parse_args(argv)
     partition_vars(args.first, args.last)  # validates both months and the order
 
@@ -37,7 +41,9 @@ def main(argv: list[str] | None = None) -> None:
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
     log_file = paths.data / "logs" / "backfill.log"
     print(f"[log] Dagster and dbt output: {log_file}")
-    run_all(defs, paths, instance=instance, skip=skip, log_file=log_file, months=(args.first, args.last))
+    run_all(
+        defs, paths, instance=instance, skip=skip, log_file=log_file, months=(args.first, args.last)
+    )
 
 
 if __name__ == "__main__":

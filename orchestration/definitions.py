@@ -22,8 +22,13 @@ from orchestration.defs.segmentation.assets import segmentation_assets  # noqa: 
 from orchestration.defs.sensors import landing_files_sensor  # noqa: E402
 from orchestration.defs.warehouse import GridSegPaths  # noqa: E402
 
-ALL_ASSETS = [*ingest_assets, dbt_full_rebuild_models, dbt_monthly_models, *segmentation_assets,
-              published_segments]
+ALL_ASSETS = [
+    *ingest_assets,
+    dbt_full_rebuild_models,
+    dbt_monthly_models,
+    *segmentation_assets,
+    published_segments,
+]
 
 
 def build_definitions(data_dir: str = "") -> dg.Definitions:

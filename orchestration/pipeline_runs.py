@@ -19,13 +19,24 @@ RANGE_END = "dagster/asset_partition_range_end"
 # (stage name, asset selection, partitioned?)
 STAGES: list[tuple[str, dg.AssetSelection, bool]] = [
     ("ingest", dg.AssetSelection.groups("ingest"), False),
-    ("dbt staging + quality", dg.AssetSelection.groups("staging", "quality")
-     | dg.AssetSelection.keys(["intermediate", "int_bills_settled"]), False),
-    ("dbt monthly features", dg.AssetSelection.groups("intermediate", "marts")
-     - dg.AssetSelection.keys(["intermediate", "int_bills_settled"]), True),
+    (
+        "dbt staging + quality",
+        dg.AssetSelection.groups("staging", "quality")
+        | dg.AssetSelection.keys(["intermediate", "int_bills_settled"]),
+        False,
+    ),
+    (
+        "dbt monthly features",
+        dg.AssetSelection.groups("intermediate", "marts")
+        - dg.AssetSelection.keys(["intermediate", "int_bills_settled"]),
+        True,
+    ),
     ("train", dg.AssetSelection.keys(["ml", "segmentation_model"]), False),
-    ("score + profile", dg.AssetSelection.keys(["ml", "customer_segments_history"],
-                                               ["ml", "segment_profiles"]), True),
+    (
+        "score + profile",
+        dg.AssetSelection.keys(["ml", "customer_segments_history"], ["ml", "segment_profiles"]),
+        True,
+    ),
     ("publish", dg.AssetSelection.groups("publish"), False),
 ]
 
@@ -76,11 +87,18 @@ def run_all(
         started = time.perf_counter()
         with _captured(log_file):
             result = dg.materialize(
-                [*assets, *checks], selection=selection, resources=resources, instance=instance,
-                tags=tags, raise_on_error=True, run_config=_run_config(log_file),
+                [*assets, *checks],
+                selection=selection,
+                resources=resources,
+                instance=instance,
+                tags=tags,
+                raise_on_error=True,
+                run_config=_run_config(log_file),
             )
         timings[name] = time.perf_counter() - started
-        report(f"[{name}] done in {timings[name]:.1f} s ({len(result.get_asset_materialization_events())} materialisations)")
+        report(
+            f"[{name}] done in {timings[name]:.1f} s ({len(result.get_asset_materialization_events())} materialisations)"
+        )
     return timings
 
 

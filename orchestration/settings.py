@@ -28,7 +28,9 @@ class Paths:
         return cls(
             data=data,
             landing=Path(os.environ.get("GRIDSEG_LANDING", data / "landing")).resolve(),
-            warehouse=Path(os.environ.get("GRIDSEG_WAREHOUSE", data / "warehouse.duckdb")).resolve(),
+            warehouse=Path(
+                os.environ.get("GRIDSEG_WAREHOUSE", data / "warehouse.duckdb")
+            ).resolve(),
             published=Path(os.environ.get("GRIDSEG_PUBLISH", data / "published")).resolve(),
             models=Path(os.environ.get("GRIDSEG_MODELS", data / "models")).resolve(),
         )
@@ -37,7 +39,9 @@ class Paths:
     def under(cls, data: Path) -> Paths:
         """All locations below one folder (tests, benchmarks)."""
         data = Path(data).resolve()
-        return cls(data, data / "landing", data / "warehouse.duckdb", data / "published", data / "models")
+        return cls(
+            data, data / "landing", data / "warehouse.duckdb", data / "published", data / "models"
+        )
 
     def export_env(self) -> None:
         """Make these locations visible to child processes (dbt reads GRIDSEG_WAREHOUSE)."""

@@ -1,6 +1,5 @@
 """Monthly partitions keyed on billing month ('YYYY-MM')."""
 
-
 import os
 
 import dagster as dg

@@ -15,7 +15,9 @@ from orchestration.defs.partitions import monthly_partitions
 def nightly_refresh_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     """02:00 every night: refresh the newest month (month to date)."""
     month = monthly_partitions.get_last_partition_key(current_time=context.scheduled_execution_time)
-    return dg.RunRequest(run_key=f"nightly-{context.scheduled_execution_time:%Y-%m-%d}", partition_key=month)
+    return dg.RunRequest(
+        run_key=f"nightly-{context.scheduled_execution_time:%Y-%m-%d}", partition_key=month
+    )
 
 
 monthly_retrain_schedule = dg.ScheduleDefinition(

@@ -4,8 +4,8 @@ import hashlib
 
 import dagster as dg
 
-from orchestration.defs.ingest.loader import landing_files
 from orchestration.defs.ingest.landing_contract import LANDING_TABLES
+from orchestration.defs.ingest.loader import landing_files
 from orchestration.defs.jobs import nightly_refresh_job
 from orchestration.defs.partitions import monthly_partitions
 from orchestration.settings import Paths

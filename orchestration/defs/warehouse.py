@@ -50,6 +50,8 @@ class GridSegPaths(dg.ConfigurableResource):
             conn.close()
 
 
-def query_frame(conn: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pl.DataFrame:
+def query_frame(
+    conn: duckdb.DuckDBPyConnection, sql: str, params: list | None = None
+) -> pl.DataFrame:
     """Run a query and fetch the whole result as a Polars frame (DuckDB 2.0 results stream)."""
     return pl.from_arrow(conn.sql(sql, params=params or None).to_arrow_table())

@@ -39,7 +39,9 @@ def pipeline(tmp_path_factory):
     """Two nightly cycles: 12 months of history, then 3 more months of extracts and a retrain."""
     root = tmp_path_factory.mktemp("gridseg")
     source = root / "generated"
-    generate(source / "landing", root / "truth", n_customers=E2E_CUSTOMERS, n_months=E2E_MONTHS, seed=7)
+    generate(
+        source / "landing", root / "truth", n_customers=E2E_CUSTOMERS, n_months=E2E_MONTHS, seed=7
+    )
     months = sorted({f.stem.rsplit("_", 1)[-1] for f in (source / "landing" / "bills").iterdir()})
     paths = Paths.under(root / "data")
     defs = build_definitions(str(paths.data))
@@ -48,8 +50,10 @@ def pipeline(tmp_path_factory):
     first_timings = run_all(defs, paths, report=lambda _: None)
     snapshot = {
         "features": read(paths.warehouse, "select * from marts.customer_features order by all"),
-        "published": read(paths.published / "segments.duckdb",
-                          "select * from customer_segments order by customer_id"),
+        "published": read(
+            paths.published / "segments.duckdb",
+            "select * from customer_segments order by customer_id",
+        ),
     }
 
     copy_months(source / "landing", paths.landing, set(months[HISTORY_MONTHS:]))

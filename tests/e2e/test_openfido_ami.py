@@ -35,7 +35,9 @@ def test_every_read_and_bill_is_loaded(ami):
 
 def test_load_shape_features_come_from_interval_reads(ami):
     paths, _ = ami
-    features = read(paths.warehouse, "select * from marts.customer_features where as_of_month = '2015-12'")
+    features = read(
+        paths.warehouse, "select * from marts.customer_features where as_of_month = '2015-12'"
+    )
     assert features.height == 100
     for column in ("load_factor", "peak_hour_share", "night_share", "weekday_weekend_ratio"):
         assert features[column].null_count() == 0, column

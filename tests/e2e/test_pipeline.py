@@ -14,7 +14,11 @@ PII_VALUE_PATTERN = r"@|^\+?[0-9 ()-]{9,}$"
 def test_every_active_customer_is_segmented_exactly_once(pipeline):
     paths = pipeline["paths"]
     latest = pipeline["months"][-1]
-    features = read(paths.warehouse, "select customer_id from marts.customer_features where as_of_month = ?", [latest])
+    features = read(
+        paths.warehouse,
+        "select customer_id from marts.customer_features where as_of_month = ?",
+        [latest],
+    )
     published = read(paths.published / "segments.duckdb", "select * from customer_segments")
     assert published["customer_id"].n_unique() == published.height
     assert set(published["customer_id"]) == set(features["customer_id"])
@@ -29,25 +33,41 @@ def test_every_active_customer_is_segmented_exactly_once(pipeline):
 def test_history_has_one_row_per_customer_and_month(pipeline):
     paths = pipeline["paths"]
     db = paths.published / "segments.duckdb"
-    history = read(db, "select as_of_month, count(*) as n, count(distinct customer_id) as d from customer_segments_history group by 1 order by 1")
-    features = read(paths.warehouse, "select as_of_month, count(*) as n from marts.customer_features group by 1 order by 1")
+    history = read(
+        db,
+        "select as_of_month, count(*) as n, count(distinct customer_id) as d from customer_segments_history group by 1 order by 1",
+    )
+    features = read(
+        paths.warehouse,
+        "select as_of_month, count(*) as n from marts.customer_features group by 1 order by 1",
+    )
     assert history["as_of_month"].to_list() == pipeline["months"]
     assert history["n"].to_list() == history["d"].to_list() == features["n"].to_list()
 
 
 def test_segment_sizes_add_up(pipeline):
     db = pipeline["paths"].published / "segments.duckdb"
-    profiles = read(db, "select as_of_month, sum(n_customers) as n, sum(share) as share from segment_profiles group by 1 order by 1")
-    history = read(db, "select as_of_month, count(*) as n from customer_segments_history group by 1 order by 1")
+    profiles = read(
+        db,
+        "select as_of_month, sum(n_customers) as n, sum(share) as share from segment_profiles group by 1 order by 1",
+    )
+    history = read(
+        db, "select as_of_month, count(*) as n from customer_segments_history group by 1 order by 1"
+    )
     assert profiles["n"].to_list() == history["n"].to_list()
     assert all(abs(s - 1.0) < 1e-9 for s in profiles["share"])
-    migrations = read(db, "select to_month, sum(n_customers) as n from segment_migrations group by 1 order by 1")
-    stayed = read(db, """
+    migrations = read(
+        db, "select to_month, sum(n_customers) as n from segment_migrations group by 1 order by 1"
+    )
+    stayed = read(
+        db,
+        """
         select b.as_of_month as to_month, count(*) as n
         from customer_segments_history a join customer_segments_history b
           on a.customer_id = b.customer_id
          and strptime(b.as_of_month || '-01', '%Y-%m-%d') = strptime(a.as_of_month || '-01', '%Y-%m-%d') + interval 1 month
-        group by 1 order by 1""")
+        group by 1 order by 1""",
+    )
     assert migrations.equals(stayed)
 
 
@@ -68,8 +88,11 @@ def test_features_are_point_in_time(pipeline):
     the features of a month that had already closed."""
     paths = pipeline["paths"]
     before = pipeline["first"]["features"]
-    after = read(paths.warehouse, "select * from marts.customer_features where as_of_month <= ? order by all",
-                 [pipeline["months"][HISTORY_MONTHS - 2]])
+    after = read(
+        paths.warehouse,
+        "select * from marts.customer_features where as_of_month <= ? order by all",
+        [pipeline["months"][HISTORY_MONTHS - 2]],
+    )
     before = before.filter(pl.col("as_of_month") <= pipeline["months"][HISTORY_MONTHS - 2])
     assert before.height > 0
     assert after.equals(before)
@@ -77,10 +100,14 @@ def test_features_are_point_in_time(pipeline):
 
 def test_parquet_exports_match_the_duckdb_file(pipeline):
     published = pipeline["paths"].published
-    history = pl.read_parquet(published / "parquet" / "customer_segments_history", hive_partitioning=True)
+    history = pl.read_parquet(
+        published / "parquet" / "customer_segments_history", hive_partitioning=True
+    )
     db = read(published / "segments.duckdb", "select count(*) as n from customer_segments_history")
     assert history.height == db["n"][0]
-    folders = sorted(p.name for p in (published / "parquet" / "customer_segments_history").iterdir())
+    folders = sorted(
+        p.name for p in (published / "parquet" / "customer_segments_history").iterdir()
+    )
     assert folders == [f"as_of_month={m}" for m in pipeline["months"]]
 
 
@@ -88,8 +115,12 @@ def test_rows_are_accounted_for(pipeline):
     accounting = read(pipeline["paths"].warehouse, "select * from quality.row_accounting")
     assert accounting.height > 0
     assert accounting["is_balanced"].all()
-    assert (accounting["rows_received"] == accounting["rows_accepted"] + accounting["rows_quarantined"]
-            + accounting["rows_exact_duplicate"]).all()
+    assert (
+        accounting["rows_received"]
+        == accounting["rows_accepted"]
+        + accounting["rows_quarantined"]
+        + accounting["rows_exact_duplicate"]
+    ).all()
 
 
 def test_retrain_keeps_segment_ids_and_records_stability(pipeline):
@@ -114,8 +145,12 @@ def test_rerun_changes_nothing(pipeline):
     """Same landing files again: nothing is loaded twice and the published rows are identical."""
     paths, defs = pipeline["paths"], pipeline["defs"]
     raw_before = read(paths.warehouse, "select count(*) as n from raw.bills")["n"][0]
-    before = read(paths.published / "segments.duckdb", "select * from customer_segments_history order by all")
+    before = read(
+        paths.published / "segments.duckdb", "select * from customer_segments_history order by all"
+    )
     run_all(defs, paths, report=lambda _: None, skip=("train",))
     assert read(paths.warehouse, "select count(*) as n from raw.bills")["n"][0] == raw_before
-    after = read(paths.published / "segments.duckdb", "select * from customer_segments_history order by all")
+    after = read(
+        paths.published / "segments.duckdb", "select * from customer_segments_history order by all"
+    )
     assert after.equals(before)

@@ -8,7 +8,10 @@ from orchestration.defs.dbt.cli_args import build_args, partition_vars
 def test_partition_window_becomes_dbt_vars():
     args = build_args(partition_vars("2023-01", "2025-12"))
     assert args[0] == "build"
-    assert json.loads(args[args.index("--vars") + 1]) == {"min_month": "2023-01", "max_month": "2025-12"}
+    assert json.loads(args[args.index("--vars") + 1]) == {
+        "min_month": "2023-01",
+        "max_month": "2025-12",
+    }
 
 
 def test_unpartitioned_build_has_no_vars():

@@ -2,34 +2,58 @@
 
 import dagster as dg
 
-from orchestration.defs.warehouse import WAREHOUSE_POOL
 from orchestration.definitions import defs
+from orchestration.defs.warehouse import WAREHOUSE_POOL
 
 EXPECTED_ASSETS = {
-    "raw/customers", "raw/bills", "raw/payments", "raw/outages", "raw/outage_customers",
-    "raw/work_orders", "raw/meter_reads",
+    "raw/customers",
+    "raw/bills",
+    "raw/payments",
+    "raw/outages",
+    "raw/outage_customers",
+    "raw/work_orders",
+    "raw/meter_reads",
     "raw/ingest_files",  # external: the ingest log every ingest asset writes, a dbt source
-    "staging/stg_cis__customers_checked", "staging/stg_cis__customer_versions", "staging/stg_cis__customers",
-    "staging/stg_billing__bills_checked", "staging/stg_billing__bills",
-    "staging/stg_billing__payments_checked", "staging/stg_billing__payments",
-    "staging/stg_oms__outages_checked", "staging/stg_oms__outages",
-    "staging/stg_oms__outage_customers_checked", "staging/stg_oms__outage_customers",
-    "staging/stg_crm__work_orders_checked", "staging/stg_crm__work_orders",
-    "staging/stg_ami__meter_reads_checked", "staging/stg_ami__meter_reads",
-    "quality/quarantined_rows", "quality/row_accounting", "quality/rejected_files",
-    "intermediate/int_bills_settled", "intermediate/int_customer_months_billing",
-    "intermediate/int_customer_months_payments", "intermediate/int_customer_months_outages",
-    "intermediate/int_customer_months_work_orders", "intermediate/int_customer_months_meter",
+    "staging/stg_cis__customers_checked",
+    "staging/stg_cis__customer_versions",
+    "staging/stg_cis__customers",
+    "staging/stg_billing__bills_checked",
+    "staging/stg_billing__bills",
+    "staging/stg_billing__payments_checked",
+    "staging/stg_billing__payments",
+    "staging/stg_oms__outages_checked",
+    "staging/stg_oms__outages",
+    "staging/stg_oms__outage_customers_checked",
+    "staging/stg_oms__outage_customers",
+    "staging/stg_crm__work_orders_checked",
+    "staging/stg_crm__work_orders",
+    "staging/stg_ami__meter_reads_checked",
+    "staging/stg_ami__meter_reads",
+    "quality/quarantined_rows",
+    "quality/row_accounting",
+    "quality/rejected_files",
+    "intermediate/int_bills_settled",
+    "intermediate/int_customer_months_billing",
+    "intermediate/int_customer_months_payments",
+    "intermediate/int_customer_months_outages",
+    "intermediate/int_customer_months_work_orders",
+    "intermediate/int_customer_months_meter",
     "marts/customer_features",
-    "ml/segmentation_model", "ml/customer_segments_history", "ml/segment_profiles",
+    "ml/segmentation_model",
+    "ml/customer_segments_history",
+    "ml/segment_profiles",
     "published/segments",
 }
 
 MONTHLY = {
-    "intermediate/int_customer_months_billing", "intermediate/int_customer_months_payments",
-    "intermediate/int_customer_months_outages", "intermediate/int_customer_months_work_orders",
-    "intermediate/int_customer_months_meter", "marts/customer_features",
-    "ml/customer_segments_history", "ml/segment_profiles",
+    "intermediate/int_customer_months_billing",
+    "intermediate/int_customer_months_payments",
+    "intermediate/int_customer_months_outages",
+    "intermediate/int_customer_months_work_orders",
+    "intermediate/int_customer_months_meter",
+    "marts/customer_features",
+    "ml/customer_segments_history",
+    "ml/segment_profiles",
 }
 
 
@@ -49,9 +73,15 @@ def test_lineage_runs_from_landing_to_published():
     names = {key.to_user_string() for key in ancestors}
     assert "ml/customer_segments_history" in names
     assert upstream is not None
-    features_parents = {k.to_user_string() for k in asset_graph.get(dg.AssetKey(["marts", "customer_features"])).parent_keys}
+    features_parents = {
+        k.to_user_string()
+        for k in asset_graph.get(dg.AssetKey(["marts", "customer_features"])).parent_keys
+    }
     assert "intermediate/int_customer_months_billing" in features_parents
-    sources = {k.to_user_string() for k in asset_graph.get(dg.AssetKey(["staging", "stg_billing__bills_checked"])).parent_keys}
+    sources = {
+        k.to_user_string()
+        for k in asset_graph.get(dg.AssetKey(["staging", "stg_billing__bills_checked"])).parent_keys
+    }
     assert "raw/bills" in sources
 
 
@@ -73,7 +103,10 @@ def test_every_warehouse_writer_is_in_the_one_writer_pool():
 
 
 def test_schedules_and_sensor_exist_and_are_off_by_default():
-    assert {s.name for s in defs.schedules} == {"nightly_refresh_schedule", "monthly_retrain_schedule"}
+    assert {s.name for s in defs.schedules} == {
+        "nightly_refresh_schedule",
+        "monthly_retrain_schedule",
+    }
     assert all(s.default_status == dg.DefaultScheduleStatus.STOPPED for s in defs.schedules)
     (sensor,) = defs.sensors
     assert sensor.default_status == dg.DefaultSensorStatus.STOPPED
@@ -81,5 +114,7 @@ def test_schedules_and_sensor_exist_and_are_off_by_default():
 
 def test_dbt_tests_surface_as_asset_checks():
     check_keys = {k for k in graph().asset_check_keys}
-    features_checks = [k for k in check_keys if k.asset_key == dg.AssetKey(["marts", "customer_features"])]
+    features_checks = [
+        k for k in check_keys if k.asset_key == dg.AssetKey(["marts", "customer_features"])
+    ]
     assert len(features_checks) >= 10

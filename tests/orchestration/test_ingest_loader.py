@@ -35,10 +35,17 @@ def rows(conn, sql):
 
 
 def test_csv_rows_land_typed_with_lineage(conn, tmp_path):
-    write(tmp_path, "p_2024-01.csv", HEADER + "P1,C1,B1,2024-01-02 10:00:00,10.5,cash\nP2,C1,,2024-01-03,5,card\n")
+    write(
+        tmp_path,
+        "p_2024-01.csv",
+        HEADER + "P1,C1,B1,2024-01-02 10:00:00,10.5,cash\nP2,C1,,2024-01-03,5,card\n",
+    )
     (outcome,) = ingest_table(conn, tmp_path, "payments")
     assert (outcome.status, outcome.rows) == ("loaded", 2)
-    got = rows(conn, "select payment_id, bill_id, amount, _source_file, _row_number, _batch_id from raw.payments order by 1")
+    got = rows(
+        conn,
+        "select payment_id, bill_id, amount, _source_file, _row_number, _batch_id from raw.payments order by 1",
+    )
     assert got == [
         ("P1", "B1", 10.5, "p_2024-01.csv", 1, outcome.batch_id),
         ("P2", None, 5.0, "p_2024-01.csv", 2, outcome.batch_id),
@@ -57,8 +64,14 @@ def test_same_file_twice_changes_nothing(conn, tmp_path):
 
 def test_parquet_with_typed_columns_loads(conn, tmp_path):
     frame = pl.DataFrame(
-        {"payment_id": ["P1"], "customer_id": ["C1"], "bill_id": [None], "paid_at": [None],
-         "amount": [12.25], "channel": ["online"]},
+        {
+            "payment_id": ["P1"],
+            "customer_id": ["C1"],
+            "bill_id": [None],
+            "paid_at": [None],
+            "amount": [12.25],
+            "channel": ["online"],
+        },
         schema_overrides={"bill_id": pl.String, "paid_at": pl.Datetime("us")},
     )
     (tmp_path / "payments").mkdir()
@@ -72,15 +85,31 @@ def test_parquet_with_typed_columns_loads(conn, tmp_path):
     ("name", "content", "message"),
     [
         ("empty.csv", "", "payments/empty.csv: the file is empty"),
-        ("ragged.csv", HEADER + "P1,C1,B1,2024-01-02,1,cash\nP2,C1,B1,2024-01-02,1,cash,extra\n",
-         "Expected Number of Columns: 6 Found: 7"),
-        ("latin1.csv", HEADER.encode() + "P1,C\xe9,B1,2024-01-02,1,cash\n".encode("latin-1"), "not utf-8"),
-        ("renamed.csv", HEADER.replace("customer_id", "cust_id") + "P1,C1,B1,2024-01-02,1,cash\n",
-         "missing column(s) customer_id; unexpected column(s) cust_id"),
-        ("missing.csv", "payment_id,customer_id,bill_id,paid_at,amount\nP1,C1,B1,2024-01-02,1\n",
-         "missing column(s) channel"),
-        ("wrongtype.csv", HEADER + "P1,C1,B1,2024-01-02,abc,cash\nP2,C1,B1,2024-01-02,xyz,cash\n",
-         "column amount is not of type float: none of its 2 values parse (e.g. 'abc')"),
+        (
+            "ragged.csv",
+            HEADER + "P1,C1,B1,2024-01-02,1,cash\nP2,C1,B1,2024-01-02,1,cash,extra\n",
+            "Expected Number of Columns: 6 Found: 7",
+        ),
+        (
+            "latin1.csv",
+            HEADER.encode() + "P1,C\xe9,B1,2024-01-02,1,cash\n".encode("latin-1"),
+            "not utf-8",
+        ),
+        (
+            "renamed.csv",
+            HEADER.replace("customer_id", "cust_id") + "P1,C1,B1,2024-01-02,1,cash\n",
+            "missing column(s) customer_id; unexpected column(s) cust_id",
+        ),
+        (
+            "missing.csv",
+            "payment_id,customer_id,bill_id,paid_at,amount\nP1,C1,B1,2024-01-02,1\n",
+            "missing column(s) channel",
+        ),
+        (
+            "wrongtype.csv",
+            HEADER + "P1,C1,B1,2024-01-02,abc,cash\nP2,C1,B1,2024-01-02,xyz,cash\n",
+            "column amount is not of type float: none of its 2 values parse (e.g. 'abc')",
+        ),
     ],
 )
 def test_bad_files_are_rejected_whole_and_kept(conn, tmp_path, name, content, message):
@@ -153,8 +182,15 @@ def faulted_landing(tmp_path_factory):
     from datagen import generate
 
     root = tmp_path_factory.mktemp("faulted")
-    generate(root / "landing", root / "truth", n_customers=120, n_months=4, seed=3, fmt="csv",
-             fault_rate=0.05)
+    generate(
+        root / "landing",
+        root / "truth",
+        n_customers=120,
+        n_months=4,
+        seed=3,
+        fmt="csv",
+        fault_rate=0.05,
+    )
     return root / "landing", json.loads((root / "truth" / "faults.json").read_text())
 
 

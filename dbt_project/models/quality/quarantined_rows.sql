@@ -1,13 +1,5 @@
 -- One row per quarantined landing row: which table, file, batch and row, and the reason code.
-{% set checked = {
-    'customers': 'stg_cis__customers_checked',
-    'bills': 'stg_billing__bills_checked',
-    'payments': 'stg_billing__payments_checked',
-    'outages': 'stg_oms__outages_checked',
-    'outage_customers': 'stg_oms__outage_customers_checked',
-    'work_orders': 'stg_crm__work_orders_checked',
-    'meter_reads': 'stg_ami__meter_reads_checked',
-} %}
+{% set checked = checked_models() %}
 
 {% for table_name, model in checked.items() %}
 select

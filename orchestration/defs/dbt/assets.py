@@ -1,7 +1,6 @@
 """dbt assets. Incremental (monthly-partitioned) models and full-rebuild models live in
 separate @dbt_assets so that each gets the right partitions and backfill policy."""
 
-
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
@@ -42,7 +41,9 @@ def dbt_full_rebuild_models(
     pool=WAREHOUSE_POOL,
     name="dbt_monthly_models",
 )
-def dbt_monthly_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, gridseg: GridSegPaths):
+def dbt_monthly_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, gridseg: GridSegPaths
+):
     """Per-customer monthly facts and the customer_features mart, delete+insert per month."""
     gridseg.paths().export_env()
     min_month, max_month = month_window(context)

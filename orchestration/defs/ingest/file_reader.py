@@ -95,7 +95,10 @@ def _typed_expressions(columns: dict[str, str], found: dict[str, str]) -> tuple[
     any_failed = " or ".join(f for _, f in failures)
     pairs = ", ".join(f"'{c}', case when {f} then \"{c}\" end" for c, f in failures)
     # merge-patching onto {} drops the null members: only the values that failed remain
-    return typed, f"case when {any_failed} then cast(json_merge_patch('{{}}', json_object({pairs})) as varchar) end"
+    return (
+        typed,
+        f"case when {any_failed} then cast(json_merge_patch('{{}}', json_object({pairs})) as varchar) end",
+    )
 
 
 def stage_file(conn: duckdb.DuckDBPyConnection, path: Path, table: str) -> StagedFile:
@@ -129,7 +132,9 @@ def stage_file(conn: duckdb.DuckDBPyConnection, path: Path, table: str) -> Stage
         try:
             described = conn.execute(f"describe select * from {reader}", [str(path)]).fetchall()
         except duckdb.Error as error:
-            raise FileRejected(f"{name}: cannot be read as Parquet: {_short_error(error)}") from error
+            raise FileRejected(
+                f"{name}: cannot be read as Parquet: {_short_error(error)}"
+            ) from error
         found = {r[0]: str(r[1]).upper() for r in described if r[0] != "file_row_number"}
         _check_columns(name, table, found)
         for column, logical in columns.items():

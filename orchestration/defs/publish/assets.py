@@ -22,7 +22,9 @@ from orchestration.defs.warehouse import WAREHOUSE_POOL, GridSegPaths
         "same tables as Parquet under data/published/parquet/, partitioned by as_of_month."
     ),
 )
-def published_segments(context: dg.AssetExecutionContext, gridseg: GridSegPaths) -> dg.MaterializeResult:
+def published_segments(
+    context: dg.AssetExecutionContext, gridseg: GridSegPaths
+) -> dg.MaterializeResult:
     paths = gridseg.paths()
     counts = publish(paths.warehouse, paths.published)
     context.log.info(f"Published to {paths.published / PUBLISHED_DB}: {counts}")

@@ -16,9 +16,19 @@ PARQUET_DIR = "parquet"
 STORAGE_VERSION = "v1.2.0"
 
 SEGMENT_COLUMNS = (
-    "customer_id", "as_of_month", "segment_id", "segment_name", "value_score", "value_tier",
-    "satisfaction_score", "value_satisfaction_cell", "credit_rating", "customer_class", "region",
-    "recommended_strategy", "model_version",
+    "customer_id",
+    "as_of_month",
+    "segment_id",
+    "segment_name",
+    "value_score",
+    "value_tier",
+    "satisfaction_score",
+    "value_satisfaction_cell",
+    "credit_rating",
+    "customer_class",
+    "region",
+    "recommended_strategy",
+    "model_version",
 )
 
 # Published table -> SQL over the warehouse (attached as `wh`).
@@ -74,13 +84,16 @@ def publish(warehouse: Path, published_dir: Path) -> dict[str, int]:
         leftover.unlink(missing_ok=True)
     shutil.rmtree(parquet_building, ignore_errors=True)
     counts: dict[str, int] = {}
-    conn = duckdb.connect(config={"autoinstall_known_extensions": False,
-                                  "autoload_known_extensions": False})
+    conn = duckdb.connect(
+        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+    )
     try:
         conn.execute(f"attach '{warehouse}' as wh (read_only)")
         conn.execute(f"attach '{building}' as pub (storage_version '{STORAGE_VERSION}')")
         for table, query in PUBLISHED_TABLES.items():
-            conn.execute(f"create table pub.{table} as select * from ({query}) order by {ORDER_BY[table]}")
+            conn.execute(
+                f"create table pub.{table} as select * from ({query}) order by {ORDER_BY[table]}"
+            )
             counts[table] = conn.execute(f"select count(*) from pub.{table}").fetchall()[0][0]
             folder = parquet_building / table
             folder.mkdir(parents=True, exist_ok=True)

@@ -2,7 +2,7 @@
 
 import base64
 import hashlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import dagster as dg
 import polars as pl
@@ -31,9 +31,15 @@ FEATURES_KEY = dg.AssetKey(["marts", "customer_features"])
 
 # Column types of ml.segmentation_models (a first model has no stability figure: null, not "NULL").
 SEGMENTATION_MODELS_TYPES = {
-    "k": pl.Int64, "silhouette": pl.Float64, "davies_bouldin": pl.Float64,
-    "calinski_harabasz": pl.Float64, "n_customers": pl.Int64, "stability_ari": pl.Float64,
-    "n_segments_matched": pl.Int64, "n_segments_new": pl.Int64, "n_segments_retired": pl.Int64,
+    "k": pl.Int64,
+    "silhouette": pl.Float64,
+    "davies_bouldin": pl.Float64,
+    "calinski_harabasz": pl.Float64,
+    "n_customers": pl.Int64,
+    "stability_ari": pl.Float64,
+    "n_segments_matched": pl.Int64,
+    "n_segments_new": pl.Int64,
+    "n_segments_retired": pl.Int64,
     "surrogate_fidelity": pl.Float64,
 }
 
@@ -51,6 +57,13 @@ def model_version_for(features: pl.DataFrame, config: dict, as_of_month: str) ->
     digest.update(repr(sorted(config.items())).encode())
     digest.update(features.hash_rows(seed=42).to_numpy().tobytes())
     return f"{as_of_month}-{digest.hexdigest()[:8]}"
+
+
+def _current_model(models_dir):
+    model = load_current_model(models_dir)
+    if model is None:
+        raise dg.Failure("no segmentation model yet: materialise ml/segmentation_model first")
+    return model
 
 
 @dg.asset(
@@ -79,10 +92,12 @@ def segmentation_model(
             raise dg.Failure(f"marts.customer_features has no rows for as_of_month {month}")
         previous = load_current_model(paths.models)
         version = model_version_for(features, ml_config, month)
-        trained_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+        trained_at = datetime.now(UTC).replace(microsecond=0).isoformat()
         model = train_segmentation(features, ml_config, previous, version, trained_at)
         save_model(paths.models, model)
-        row = pl.DataFrame([segmentation_model_row(model)], schema_overrides=SEGMENTATION_MODELS_TYPES)
+        row = pl.DataFrame(
+            [segmentation_model_row(model)], schema_overrides=SEGMENTATION_MODELS_TYPES
+        )
         upsert_rows(conn, "segmentation_models", row, "model_version")
         upsert_rows(conn, "value_index_weights", value_index_weights(model), "model_version")
     metrics = model.metrics
@@ -117,9 +132,7 @@ def customer_segments_history(
     context: dg.AssetExecutionContext, gridseg: GridSegPaths
 ) -> dg.MaterializeResult:
     paths = gridseg.paths()
-    model = load_current_model(paths.models)
-    if model is None:
-        raise dg.Failure("no segmentation model yet: materialise ml/segmentation_model first")
+    model = _current_model(paths.models)
     ml_config = load_config()
     min_month, max_month = month_window(context)
     with gridseg.warehouse() as conn:
@@ -129,11 +142,21 @@ def customer_segments_history(
         if frame is not None:
             replace_months(conn, "customer_segments_history", frame, months)
     n_rows = 0 if frame is None else frame.height
-    context.log.info(f"Scored {n_rows} customer-months in {len(months)} month(s) with {model.model_version}")
-    sizes = {} if frame is None else dict(frame.group_by("segment_id").len().sort("segment_id").iter_rows())
+    context.log.info(
+        f"Scored {n_rows} customer-months in {len(months)} month(s) with {model.model_version}"
+    )
+    sizes = (
+        {}
+        if frame is None
+        else dict(frame.group_by("segment_id").len().sort("segment_id").iter_rows())
+    )
     return dg.MaterializeResult(
-        metadata={"months": len(months), "rows": n_rows, "model_version": model.model_version,
-                  "rows_per_segment": dg.MetadataValue.json(sizes)}
+        metadata={
+            "months": len(months),
+            "rows": n_rows,
+            "model_version": model.model_version,
+            "rows_per_segment": dg.MetadataValue.json(sizes),
+        }
     )
 
 
@@ -147,11 +170,11 @@ def customer_segments_history(
     kinds={"duckdb"},
     description="One row per segment x as_of_month: size, share, trait means and indices, name, strategy.",
 )
-def segment_profiles(context: dg.AssetExecutionContext, gridseg: GridSegPaths) -> dg.MaterializeResult:
+def segment_profiles(
+    context: dg.AssetExecutionContext, gridseg: GridSegPaths
+) -> dg.MaterializeResult:
     paths = gridseg.paths()
-    model = load_current_model(paths.models)
-    if model is None:
-        raise dg.Failure("no segmentation model yet: materialise ml/segmentation_model first")
+    model = _current_model(paths.models)
     ml_config = load_config()
     min_month, max_month = month_window(context)
     with gridseg.warehouse() as conn:
@@ -163,16 +186,22 @@ def segment_profiles(context: dg.AssetExecutionContext, gridseg: GridSegPaths) -
                 "select * from ml.customer_segments_history where as_of_month = ? order by customer_id",
                 [month],
             )
-            profiles.append(build_segment_profiles(read_features(conn, [month]), scored, model, ml_config))
+            profiles.append(
+                build_segment_profiles(read_features(conn, [month]), scored, model, ml_config)
+            )
         if profiles:
-            replace_months(conn, "segment_profiles", pl.concat(profiles, how="diagonal_relaxed"), months)
+            replace_months(
+                conn, "segment_profiles", pl.concat(profiles, how="diagonal_relaxed"), months
+            )
     metadata: dict = {"months": len(months)}
     if profiles:
         png = profile_heatmap_png(profiles[-1])
         paths.published.mkdir(parents=True, exist_ok=True)
         (paths.published / "segment_profiles_heatmap.png").write_bytes(png)
         encoded = base64.b64encode(png).decode()
-        metadata["heatmap"] = dg.MetadataValue.md(f"![profile indices](data:image/png;base64,{encoded})")
+        metadata["heatmap"] = dg.MetadataValue.md(
+            f"![profile indices](data:image/png;base64,{encoded})"
+        )
     return dg.MaterializeResult(metadata=metadata)
 
 

@@ -40,7 +40,9 @@ def replace_months(
     conn.execute("create schema if not exists ml")
     conn.register("incoming_frame", frame)
     try:
-        conn.execute(f"create table if not exists ml.{table} as select * from incoming_frame limit 0")
+        conn.execute(
+            f"create table if not exists ml.{table} as select * from incoming_frame limit 0"
+        )
         conn.begin()
         conn.execute(f"delete from ml.{table} where as_of_month in (select unnest(?))", [months])
         conn.execute(f"insert into ml.{table} by name select * from incoming_frame")
@@ -57,7 +59,9 @@ def upsert_rows(conn: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame
     conn.execute("create schema if not exists ml")
     conn.register("incoming_frame", frame)
     try:
-        conn.execute(f"create table if not exists ml.{table} as select * from incoming_frame limit 0")
+        conn.execute(
+            f"create table if not exists ml.{table} as select * from incoming_frame limit 0"
+        )
         conn.execute(f"delete from ml.{table} where {key} in (select {key} from incoming_frame)")
         conn.execute(f"insert into ml.{table} by name select * from incoming_frame")
     finally:
