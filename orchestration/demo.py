@@ -12,7 +12,6 @@ import argparse
 import json
 import os
 import time
-from pathlib import Path
 
 import dagster as dg
 
@@ -41,8 +40,9 @@ def ensure_sample_data(
     spoiled = f", {faults:.1%} faulty rows + 8 bad files" if faults else ""
     report(f"[generate] {customers:,} customers x {months} months{spoiled} -> {paths.landing} ...")
     started = time.perf_counter()
-    generate(paths.landing, truth, n_customers=customers, n_months=months, seed=seed,
-             fault_rate=faults)
+    generate(
+        paths.landing, truth, n_customers=customers, n_months=months, seed=seed, fault_rate=faults
+    )
     report(f"[generate] done in {time.perf_counter() - started:.1f} s")
 
 
@@ -66,7 +66,9 @@ def summary(paths: Paths) -> str:
         ).fetchall()[0]
     finally:
         conn.close()
-    lines = [f"\nSegments as of {month} (model {model[0]}, k={model[1]}, silhouette {model[2]:.3f}):"]
+    lines = [
+        f"\nSegments as of {month} (model {model[0]}, k={model[1]}, silhouette {model[2]:.3f}):"
+    ]
     for segment_id, name, n, strategy in rows:
         lines.append(f"  {segment_id}  {n:>8,}  {n / total:6.1%}  {name}  ->  {strategy}")
     lines.append(f"  total    {total:>8,} customers")
@@ -92,14 +94,23 @@ def quality_summary(paths: Paths) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--customers", type=int, default=30_000)
     parser.add_argument("--months", type=int, default=36)
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--faults", type=float, default=0.0,
-                        help="share of generated rows to spoil, 0..1 (plus 8 bad files)")
-    parser.add_argument("--no-generate", action="store_true",
-                        help="use the landing data already in place (your own extracts)")
+    parser.add_argument(
+        "--faults",
+        type=float,
+        default=0.0,
+        help="share of generated rows to spoil, 0..1 (plus 8 bad files)",
+    )
+    parser.add_argument(
+        "--no-generate",
+        action="store_true",
+        help="use the landing data already in place (your own extracts)",
+    )
     args = parser.parse_args(argv)
 
     paths = Paths.from_env()
@@ -122,7 +133,9 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as error:
         tail = log_file.read_text(encoding="utf-8", errors="replace").splitlines()[-40:]
         print("\n".join(tail))
-        raise SystemExit(f"\nThe pipeline failed: {error.__class__.__name__}: {error}\nFull log: {log_file}")
+        raise SystemExit(
+            f"\nThe pipeline failed: {error.__class__.__name__}: {error}\nFull log: {log_file}"
+        ) from error
     print(summary(paths))
     print(quality_summary(paths))
     print(f"\nDone in {time.perf_counter() - started:.0f} s.")

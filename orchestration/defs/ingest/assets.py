@@ -1,6 +1,5 @@
 """Ingest assets: one per landing table, each loading that table's new files into `raw`."""
 
-
 import dagster as dg
 
 from orchestration.defs.ingest.checks import rejections_markdown
