@@ -14,7 +14,7 @@ SEED ?= 42
 # share of landing rows to spoil (0..1), plus 8 bad files; e.g. `make demo FAULTS=0.01`
 FAULTS ?= 0
 
-.PHONY: setup demo test dev bench backfill lint clean gx-docs
+.PHONY: setup demo test dev bench backfill lint clean clean-all gx-docs
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,5 +51,10 @@ gx-docs: setup
 lint: setup
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
+# Removes what the pipeline built; keeps data/landing (your extracts) and data/truth
 clean:
-	rm -rf data dbt_project/target dagster_home/storage dagster_home/history dagster_home/schedules dagster_home/logs
+	rm -rf data/warehouse.duckdb data/warehouse.duckdb.wal data/published data/models data/logs data/quality dbt_project/target dagster_home/storage dagster_home/history dagster_home/schedules dagster_home/logs
+
+# ... and the generated sample data too
+clean-all: clean
+	rm -rf data

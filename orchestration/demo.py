@@ -35,7 +35,7 @@ def ensure_sample_data(
             return
         if paths.warehouse.exists():
             raise SystemExit(
-                f"{paths.landing} holds other sample data ({existing}); run `make clean` first"
+                f"{paths.landing} holds other sample data ({existing}); run `make clean-all` first"
             )
     spoiled = f", {faults:.1%} faulty rows + 8 bad files" if faults else ""
     report(f"[generate] {customers:,} customers x {months} months{spoiled} -> {paths.landing} ...")

@@ -13,7 +13,8 @@
     ) > 1)
 {%- endmacro %}
 
-{# Timestamps later than the run (plus a day of clock skew) cannot be real yet. #}
+{# Timestamps later than the row's load (plus a day of clock skew) could not be real when the
+   extract was made. Judged against the load time, not the clock, so a rebuild judges alike. #}
 {% macro is_future(ts_expr) -%}
-    ({{ ts_expr }} > current_timestamp::timestamp + interval 1 day)
+    ({{ ts_expr }} > _loaded_at + interval 1 day)
 {%- endmacro %}

@@ -7,7 +7,7 @@ import dagster as dg
 from orchestration.defs.ingest.landing_contract import LANDING_TABLES
 from orchestration.defs.ingest.loader import landing_files
 from orchestration.defs.jobs import nightly_refresh_job
-from orchestration.defs.partitions import monthly_partitions
+from orchestration.defs.schedules import refresh_request
 from orchestration.settings import Paths
 
 
@@ -27,10 +27,9 @@ def landing_fingerprint(paths: Paths) -> str:
     default_status=dg.DefaultSensorStatus.STOPPED,
 )
 def landing_files_sensor(context: dg.SensorEvaluationContext):
-    """Every 5 minutes: if the landing folders changed, refresh the newest month."""
+    """Every 5 minutes: if the landing folders changed, refresh the newest months."""
     fingerprint = landing_fingerprint(Paths.from_env())
     if fingerprint == context.cursor:
         return dg.SkipReason("no new landing files")
     context.update_cursor(fingerprint)
-    month = monthly_partitions.get_last_partition_key()
-    return dg.RunRequest(run_key=f"landing-{fingerprint[:16]}", partition_key=month)
+    return refresh_request(f"landing-{fingerprint[:16]}")

@@ -118,3 +118,27 @@ def test_dbt_tests_surface_as_asset_checks():
         k for k in check_keys if k.asset_key == dg.AssetKey(["marts", "customer_features"])
     ]
     assert len(features_checks) >= 10
+
+
+def test_nightly_refresh_covers_the_current_month_and_two_closed_ones():
+    from datetime import datetime
+
+    from orchestration.defs.schedules import refresh_window
+
+    assert refresh_window(datetime(2025, 3, 5)) == ("2025-01", "2025-03")
+
+
+def test_retrain_schedule_trains_on_the_closed_month():
+    from datetime import datetime
+
+    from orchestration.defs.schedules import monthly_retrain_schedule
+
+    context = dg.build_schedule_context(scheduled_execution_time=datetime(2025, 4, 2, 1, 0))
+    request = monthly_retrain_schedule.evaluate_tick(context).run_requests[0]
+    assert request.run_config["ops"]["ml__segmentation_model"]["config"]["as_of_month"] == "2025-03"
+    assert retrain_op_name() == "ml__segmentation_model"
+
+
+def retrain_op_name() -> str:
+    node = graph().get(dg.AssetKey(["ml", "segmentation_model"]))
+    return node.assets_def.op.name

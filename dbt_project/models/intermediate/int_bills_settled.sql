@@ -1,5 +1,6 @@
 -- One row per issued (not cancelled) bill: when it was paid in full, if ever, from the payments
--- applied to it. Unapplied payments count towards the customer's balance, not a bill.
+-- applied to it (the payment that covers it for good: a later bounce re-opens it). Unapplied
+-- payments count towards the customer's balance, not a bill.
 with bills as (
     select * from {{ ref('stg_billing__bills') }}
     where not is_cancelled
@@ -16,14 +17,30 @@ applied as (
     where bill_id is not null
 ),
 
-settled as (
-    select
-        bills.bill_id,
-        min(applied.paid_at) filter (where applied.cumulative_paid >= bills.amount_due - 0.005)
-            as paid_in_full_at
+flows as (
+    select applied.*, applied.cumulative_paid >= bills.amount_due - 0.005 as is_covered
     from bills
     inner join applied using (bill_id)
-    group by bills.bill_id
+),
+
+last_shortfall as (
+    -- a bounced payment (negative row) can uncover a bill again: only the payment that covers
+    -- it after its last shortfall settles it
+    select bill_id, max(paid_at) filter (where not is_covered) as last_short_at
+    from flows
+    group by bill_id
+),
+
+settled as (
+    select
+        flows.bill_id,
+        min(flows.paid_at) filter (
+            where flows.is_covered
+                and (last_shortfall.last_short_at is null or flows.paid_at > last_shortfall.last_short_at)
+        ) as paid_in_full_at
+    from flows
+    inner join last_shortfall using (bill_id)
+    group by flows.bill_id
 )
 
 select

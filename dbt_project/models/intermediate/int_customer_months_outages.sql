@@ -42,7 +42,10 @@ durations as (
         -- an ongoing outage counts until the end of its month
         coalesce(
             duration_minutes,
-            date_diff('minute', started_at, cast({{ month_end_of_key('outage_month') }} + interval 1 day as timestamp))
+            -- ... but never beyond now (the current month is month to date)
+            date_diff('minute', started_at, least(
+                cast({{ month_end_of_key('outage_month') }} + interval 1 day as timestamp),
+                greatest(started_at, current_timestamp::timestamp)))
         ) as minutes
     from affected
 )

@@ -127,7 +127,9 @@ def _load_file(
     except duckdb.Error as error:
         # a value DuckDB could not convert while inserting (e.g. an out-of-range number)
         conn.execute("rollback")
-        reason = f"{table}/{path.name}: cannot be loaded: {str(error).splitlines()[0][:300]}"
+        # DuckDB's message quotes the offending value, which may be PII: keep only its kind
+        kind = str(error).split(":", 1)[0][:80]
+        reason = f"{table}/{path.name}: cannot be loaded: {kind} (a value does not fit its column type)"
     except BaseException:
         conn.execute("rollback")
         raise

@@ -92,16 +92,22 @@ def segmentation_model(
             raise dg.Failure(f"marts.customer_features has no rows for as_of_month {month}")
         previous = load_current_model(paths.models)
         version = model_version_for(features, ml_config, month)
-        trained_at = datetime.now(UTC).replace(microsecond=0).isoformat()
-        model = train_segmentation(features, ml_config, previous, version, trained_at)
-        save_model(paths.models, model)
+        if previous is not None and previous.model_version == version:
+            # same features and configuration as the current model: nothing to learn, and
+            # retraining against itself would overwrite its stability figures
+            model = previous
+            context.log.info(f"{version} is already the current model: not retrained")
+        else:
+            trained_at = datetime.now(UTC).replace(microsecond=0).isoformat()
+            model = train_segmentation(features, ml_config, previous, version, trained_at)
+            save_model(paths.models, model)
         row = pl.DataFrame(
             [segmentation_model_row(model)], schema_overrides=SEGMENTATION_MODELS_TYPES
         )
         upsert_rows(conn, "segmentation_models", row, "model_version")
         upsert_rows(conn, "value_index_weights", value_index_weights(model), "model_version")
     metrics = model.metrics
-    context.log.info(f"Trained {version} on {features.height} customers: k={model.k}")
+    context.log.info(f"Model {version} on {features.height} customers: k={model.k}")
     return dg.MaterializeResult(
         metadata={
             "model_version": version,
@@ -196,8 +202,6 @@ def segment_profiles(
     metadata: dict = {"months": len(months)}
     if profiles:
         png = profile_heatmap_png(profiles[-1])
-        paths.published.mkdir(parents=True, exist_ok=True)
-        (paths.published / "segment_profiles_heatmap.png").write_bytes(png)
         encoded = base64.b64encode(png).decode()
         metadata["heatmap"] = dg.MetadataValue.md(
             f"![profile indices](data:image/png;base64,{encoded})"

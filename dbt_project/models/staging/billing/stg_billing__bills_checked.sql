@@ -29,7 +29,7 @@ typed as (
         issued_at,
         customers.customer_id is not null as is_known_customer,
         coalesce(customers.has_solar, false) as customer_has_solar,
-        _unparsed, _source_file, _batch_id, _batch_seq, _row_number
+        _unparsed, _loaded_at, _source_file, _batch_id, _batch_seq, _row_number
     from source
     left join customers on customers.customer_id = trim(source.customer_id)
 ),

@@ -20,7 +20,7 @@ typed as (
         paperless,
         updated_at,
         _unparsed,
-        _source_file,
+        _loaded_at, _source_file,
         _batch_id,
         _batch_seq,
         _row_number

@@ -19,7 +19,7 @@ typed as (
         satisfaction_score,
         customers.customer_id is not null as is_known_customer,
         _unparsed,
-        _source_file, _batch_id, _batch_seq, _row_number
+        _loaded_at, _source_file, _batch_id, _batch_seq, _row_number
     from source
     left join customers on customers.customer_id = trim(source.customer_id)
 ),

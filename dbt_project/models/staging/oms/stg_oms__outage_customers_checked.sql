@@ -12,7 +12,7 @@ typed as (
         nullif(trim(outage_id), '') as outage_id,
         nullif(trim(source.customer_id), '') as customer_id,
         customers.customer_id is not null as is_known_customer,
-        _source_file, _batch_id, _batch_seq, _row_number
+        _loaded_at, _source_file, _batch_id, _batch_seq, _row_number
     from source
     left join customers on customers.customer_id = trim(source.customer_id)
 )

@@ -13,7 +13,7 @@ typed as (
         lower(trim(cause)) as cause,
         is_planned,
         _unparsed,
-        _source_file, _batch_id, _batch_seq, _row_number
+        _loaded_at, _source_file, _batch_id, _batch_seq, _row_number
     from source
 ),
 
