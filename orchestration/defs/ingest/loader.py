@@ -129,7 +129,9 @@ def _load_file(
         conn.execute("rollback")
         # DuckDB's message quotes the offending value, which may be PII: keep only its kind
         kind = str(error).split(":", 1)[0][:80]
-        reason = f"{table}/{path.name}: cannot be loaded: {kind} (a value does not fit its column type)"
+        reason = (
+            f"{table}/{path.name}: cannot be loaded: {kind} (a value does not fit its column type)"
+        )
     except BaseException:
         conn.execute("rollback")
         raise
