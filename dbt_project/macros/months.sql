@@ -1,15 +1,7 @@
-{# Month arithmetic on 'YYYY-MM' keys. A month index is year * 12 + month - 1. #}
+{# Month helpers on 'YYYY-MM' keys. #}
 
 {% macro month_key(date_expr) -%}
     strftime({{ date_expr }}, '%Y-%m')
-{%- endmacro %}
-
-{% macro month_index_of_key(key_expr) -%}
-    (cast(substr({{ key_expr }}, 1, 4) as integer) * 12 + cast(substr({{ key_expr }}, 6, 2) as integer) - 1)
-{%- endmacro %}
-
-{% macro month_index(date_expr) -%}
-    (year({{ date_expr }}) * 12 + month({{ date_expr }}) - 1)
 {%- endmacro %}
 
 {% macro month_end_of_key(key_expr) -%}
