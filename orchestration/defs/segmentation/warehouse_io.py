@@ -37,6 +37,19 @@ def replace_months(
     conn: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, months: list[str]
 ) -> None:
     """Delete+insert the given months of `ml.<table>` (created from the frame's schema)."""
+    replace_rows(conn, table, frame, "as_of_month", months)
+
+
+def upsert_rows(conn: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, key: str) -> None:
+    """Replace the rows of `ml.<table>` whose `key` values appear in the frame."""
+    replace_rows(conn, table, frame, key, frame[key].unique().to_list())
+
+
+def replace_rows(
+    conn: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, key: str, values: list
+) -> None:
+    """In one transaction, delete the rows of `ml.<table>` whose `key` is in `values` and insert
+    the frame (the table is created from the frame's schema the first time)."""
     conn.execute("create schema if not exists ml")
     conn.register("incoming_frame", frame)
     try:
@@ -44,25 +57,12 @@ def replace_months(
             f"create table if not exists ml.{table} as select * from incoming_frame limit 0"
         )
         conn.begin()
-        conn.execute(f"delete from ml.{table} where as_of_month in (select unnest(?))", [months])
-        conn.execute(f"insert into ml.{table} by name select * from incoming_frame")
-        conn.commit()
-    except BaseException:
-        conn.rollback()
-        raise
-    finally:
-        conn.unregister("incoming_frame")
-
-
-def upsert_rows(conn: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, key: str) -> None:
-    """Replace the rows of `ml.<table>` whose `key` values appear in the frame."""
-    conn.execute("create schema if not exists ml")
-    conn.register("incoming_frame", frame)
-    try:
-        conn.execute(
-            f"create table if not exists ml.{table} as select * from incoming_frame limit 0"
-        )
-        conn.execute(f"delete from ml.{table} where {key} in (select {key} from incoming_frame)")
-        conn.execute(f"insert into ml.{table} by name select * from incoming_frame")
+        try:
+            conn.execute(f"delete from ml.{table} where {key} in (select unnest(?))", [values])
+            conn.execute(f"insert into ml.{table} by name select * from incoming_frame")
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
     finally:
         conn.unregister("incoming_frame")
