@@ -1,5 +1,5 @@
 {# The customer_features columns, from one month's `active` row and its per-source trailing
-   aggregates (aliases b, p, o, wo, m). Ratios are computed once, from exact sums. #}
+   aggregates (aliases b, g, p, o, wo, m). Ratios are computed once, from exact sums. #}
 {% macro customer_feature_columns() -%}
     active.customer_id,
     active.as_of_month,
@@ -9,7 +9,7 @@
     active.contracted_capacity_kva,
     cast(b.kwh_12m as double) as kwh_12m,
     cast(b.kwh_12m / nullif(b.months_billed, 0) as double) as kwh_avg_month,
-    case when b.kwh_last_3m_year_ago > 0 then b.kwh_last_3m / b.kwh_last_3m_year_ago - 1 end as kwh_growth,
+    case when g.kwh_last_3m_year_ago > 0 then g.kwh_last_3m / g.kwh_last_3m_year_ago - 1 end as kwh_growth,
     case when b.kwh_12m > 0 then b.kwh_max / (b.kwh_12m / b.months_billed) end as kwh_seasonality,
     case when b.kwh_abs_12m > 0 then coalesce(b.kwh_winter, 0) / b.kwh_abs_12m end as kwh_winter_share,
     case when b.kwh_abs_12m > 0 then coalesce(b.kwh_summer, 0) / b.kwh_abs_12m end as kwh_summer_share,

@@ -13,6 +13,11 @@
     {{ key_expr }} between '{{ var("min_month") }}' and '{{ var("max_month") }}'
 {%- endmacro %}
 
+{# Months since year 0 of a 'YYYY-MM' key, computed at compile time. #}
+{% macro month_index(key) -%}
+    {{- (key[0:4] | int) * 12 + (key[5:7] | int) - 1 -}}
+{%- endmacro %}
+
 {# A 'YYYY-MM' key shifted by n months, computed at compile time. #}
 {% macro shift_month(key, n) -%}
     {%- set idx = (key[0:4] | int) * 12 + (key[5:7] | int) - 1 + n -%}

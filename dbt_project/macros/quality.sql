@@ -18,3 +18,62 @@
 {% macro is_future(ts_expr) -%}
     ({{ ts_expr }} > _loaded_at + interval 1 day)
 {%- endmacro %}
+
+{# The `typed` rows (SQL text, one row per received row of `raw`) with three flags:
+   key_repeated (the key arrived more than once: revisions, re-sends, duplicates),
+   is_exact_duplicate (see is_exact_duplicate) and is_key_conflict (same `conflict_columns`,
+   different values). Only rows of repeated keys, a few per cent, go through the window and the
+   conflict group-by: a key received once can be neither, and at 35 M rows the window over every
+   row was most of the staging time. `raw_key` is the key's expression over `raw`. #}
+{% macro flag_repeated_keys(typed, raw, raw_key, key, columns, conflict_columns) -%}
+    with repeated_keys as (
+        select coalesce({{ raw_key }}, '') as repeated_key
+        from {{ raw }}
+        group by 1
+        having count(*) > 1
+    ),
+
+    repeated as (
+        select typed.*, {{ is_exact_duplicate(columns) }} as is_exact_duplicate
+        from ({{ typed }}) as typed
+        semi join repeated_keys on repeated_keys.repeated_key = coalesce(typed.{{ key }}, '')
+    ),
+
+    conflicts as (
+        select {{ conflict_columns | join(', ') }}
+        from repeated
+        where not is_exact_duplicate
+        group by all
+        having count(*) > 1
+    )
+
+    select typed.*, false as key_repeated, false as is_exact_duplicate, false as is_key_conflict
+    from ({{ typed }}) as typed
+    anti join repeated_keys on repeated_keys.repeated_key = coalesce(typed.{{ key }}, '')
+    union all by name
+    select
+        repeated.*,
+        true as key_repeated,
+        conflicts.{{ conflict_columns[0] }} is not null and not repeated.is_exact_duplicate as is_key_conflict
+    from repeated
+    left join conflicts on
+        {%- for column in conflict_columns %}
+        conflicts.{{ column }} is not distinct from repeated.{{ column }}{{ ' and' if not loop.last }}
+        {%- endfor %}
+{%- endmacro %}
+
+{# The latest version of every valid key of a checked model: rows whose key arrived once are their
+   own latest version; only repeated keys are ranked by `order_by` (null key_repeated: ranked). #}
+{% macro latest_versions(checked, key, order_by) -%}
+    select *
+    from {{ checked }}
+    where reject_reason is null and not is_exact_duplicate and key_repeated is false
+    union all by name
+    select * exclude (recency)
+    from (
+        select *, row_number() over (partition by {{ key }} order by {{ order_by }}) as recency
+        from {{ checked }}
+        where reject_reason is null and not is_exact_duplicate and key_repeated is not false
+    )
+    where recency = 1
+{%- endmacro %}

@@ -12,25 +12,24 @@
         ~ ref('int_customer_months_meter') ~ " where " ~ in_partition_window('month') ~ " order by 1") -%}
     {%- set months = found.columns[0].values() | list -%}
 {%- endif %}
-{%- set in12 = "billing_month >= '{m11}'" %}
-
-{%- set billing_aggregates = "sum(kwh) filter (where " ~ in12 ~ ") as kwh_12m,
-        sum(kwh * kwh) filter (where " ~ in12 ~ ") as kwh_squares_12m,
-        sum(abs(kwh)) filter (where " ~ in12 ~ ") as kwh_abs_12m,
-        count(kwh) filter (where " ~ in12 ~ ") as months_billed,
-        max(kwh) filter (where " ~ in12 ~ ") as kwh_max,
-        sum(kwh) filter (where " ~ in12 ~ " and substr(billing_month, 6, 2) in ('12', '01', '02')) as kwh_winter,
-        sum(kwh) filter (where " ~ in12 ~ " and substr(billing_month, 6, 2) in ('06', '07', '08')) as kwh_summer,
-        count(*) filter (where " ~ in12 ~ " and kwh < 0) as net_export_months,
-        max(max_demand_kw) filter (where " ~ in12 ~ ") as max_demand_kw,
-        sum(kwh_peak) filter (where " ~ in12 ~ ") as kwh_peak_12m,
-        sum(kwh_offpeak) filter (where " ~ in12 ~ ") as kwh_offpeak_12m,
-        sum(kwh_tou_gross) filter (where " ~ in12 ~ ") as kwh_tou_gross_12m,
-        sum(amount_billed) filter (where " ~ in12 ~ ") as amount_billed_12m,
-        sum(n_bills) filter (where " ~ in12 ~ ") as n_bills_12m,
-        sum(n_estimated_bills) filter (where " ~ in12 ~ ") as n_estimated_bills_12m,
-        sum(kwh) filter (where billing_month >= '{m2}') as kwh_last_3m,
-        sum(kwh) filter (where billing_month between '{m14}' and '{m12}') as kwh_last_3m_year_ago" %}
+{#- No FILTER clauses: each group-by reads only the months it sums (FILTERs made it 3x slower). #}
+{%- set billing_aggregates = "sum(kwh) as kwh_12m,
+        sum(kwh * kwh) as kwh_squares_12m,
+        sum(abs(kwh)) as kwh_abs_12m,
+        count(kwh) as months_billed,
+        max(kwh) as kwh_max,
+        sum(case when substr(billing_month, 6, 2) in ('12', '01', '02') then kwh end) as kwh_winter,
+        sum(case when substr(billing_month, 6, 2) in ('06', '07', '08') then kwh end) as kwh_summer,
+        count(case when kwh < 0 then 1 end) as net_export_months,
+        max(max_demand_kw) as max_demand_kw,
+        sum(kwh_peak) as kwh_peak_12m,
+        sum(kwh_offpeak) as kwh_offpeak_12m,
+        sum(kwh_tou_gross) as kwh_tou_gross_12m,
+        sum(amount_billed) as amount_billed_12m,
+        sum(n_bills) as n_bills_12m,
+        sum(n_estimated_bills) as n_estimated_bills_12m" %}
+{%- set growth_aggregates = "sum(case when billing_month >= '{m2}' then kwh end) as kwh_last_3m,
+        sum(case when billing_month <= '{m12}' then kwh end) as kwh_last_3m_year_ago" %}
 {%- set payment_aggregates = "sum(n_bills_due) as n_bills_due_12m, sum(n_due_on_time) as n_due_on_time_12m,
         sum(n_settled) as n_settled_12m, sum(days_late_settled) as days_late_settled_12m,
         sum(n_payments) as n_payments_12m, sum(n_bounced_payments) as n_bounced_payments_12m,
@@ -103,8 +102,11 @@ active as (
 {% for month in months %}
 select {{ customer_feature_columns() }}
 from active
-left join ({{ trailing_window(ref('int_customer_months_billing'), 'billing_month', [month], 14, billing_aggregates) }}
+left join ({{ trailing_window(ref('int_customer_months_billing'), 'billing_month', [month], 11, billing_aggregates) }}
 ) as b on b.customer_id = active.customer_id
+left join ({{ trailing_window(ref('int_customer_months_billing'), 'billing_month', [month], 14, growth_aggregates,
+    "(billing_month <= '" ~ shift_month(month, -12) ~ "' or billing_month >= '" ~ shift_month(month, -2) ~ "')") }}
+) as g on g.customer_id = active.customer_id
 left join ({{ trailing_window(ref('int_customer_months_payments'), 'month', [month], 11, payment_aggregates) }}
 ) as p on p.customer_id = active.customer_id
 left join ({{ trailing_window(ref('int_customer_months_outages'), 'month', [month], 11, outage_aggregates) }}
@@ -120,7 +122,8 @@ where active.as_of_month = '{{ month }}'
 {% else %}
 select {{ customer_feature_columns() }}
 from active
-left join ({{ trailing_window(ref('int_customer_months_billing'), 'billing_month', [], 14, billing_aggregates) }}) as b using (customer_id)
+left join ({{ trailing_window(ref('int_customer_months_billing'), 'billing_month', [], 11, billing_aggregates) }}) as b using (customer_id)
+left join ({{ trailing_window(ref('int_customer_months_billing'), 'billing_month', [], 14, growth_aggregates) }}) as g using (customer_id)
 left join ({{ trailing_window(ref('int_customer_months_payments'), 'month', [], 11, payment_aggregates) }}) as p using (customer_id)
 left join ({{ trailing_window(ref('int_customer_months_outages'), 'month', [], 11, outage_aggregates) }}) as o using (customer_id)
 left join ({{ trailing_window(ref('int_customer_months_work_orders'), 'month', [], 11, work_sums | join(', ')) }}) as wo using (customer_id)

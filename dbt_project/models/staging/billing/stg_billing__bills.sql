@@ -1,17 +1,8 @@
 -- One row per bill: the highest revision of each valid bill (later batch wins a tie),
 -- with its billing month (the month of period_end). Cancelled bills are kept and flagged.
-with checked as (
-    select * from {{ ref('stg_billing__bills_checked') }}
-    where reject_reason is null and not is_exact_duplicate
-),
-
-ranked as (
-    select
-        *,
-        row_number() over (
-            partition by bill_id order by revision desc, _batch_seq desc, _row_number desc
-        ) as recency
-    from checked
+with latest as (
+    {{ latest_versions(ref('stg_billing__bills_checked'), 'bill_id',
+        'revision desc, _batch_seq desc, _row_number desc') }}
 )
 
 select
@@ -33,5 +24,4 @@ select
     status = 'cancelled' as is_cancelled,
     issued_at,
     _batch_id
-from ranked
-where recency = 1
+from latest

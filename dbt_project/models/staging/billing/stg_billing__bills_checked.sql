@@ -1,15 +1,5 @@
 -- One row per received bill row: typed, with a quarantine reason (null = valid).
-with source as (
-    select * from {{ source('landing', 'bills') }}
-),
-
-customers as (
-    select customer_id, bool_or(has_solar) as has_solar
-    from {{ ref('stg_cis__customer_versions') }}
-    group by customer_id
-),
-
-typed as (
+{% set typed %}
     select
         nullif(trim(bill_id), '') as bill_id,
         revision,
@@ -30,26 +20,22 @@ typed as (
         customers.customer_id is not null as is_known_customer,
         coalesce(customers.has_solar, false) as customer_has_solar,
         _unparsed, _loaded_at, _source_file, _batch_id, _batch_seq, _row_number
-    from source
-    left join customers on customers.customer_id = trim(source.customer_id)
-),
+    from {{ source('landing', 'bills') }} as source
+    left join (
+        select customer_id, bool_or(has_solar) as has_solar
+        from {{ ref('stg_cis__customer_versions') }}
+        group by customer_id
+    ) as customers on customers.customer_id = trim(source.customer_id)
+{% endset %}
 
-flagged as (
-    select
-        *,
-        {{ is_exact_duplicate(['bill_id', 'revision', 'customer_id', 'period_start', 'period_end',
+with flagged as (
+    -- a conflict: same bill_id and revision with different values inside one batch, nobody can
+    -- say which is right
+    {{ flag_repeated_keys(typed, source('landing', 'bills'), "nullif(trim(bill_id), '')", 'bill_id',
+        ['bill_id', 'revision', 'customer_id', 'period_start', 'period_end',
             'kwh_total', 'kwh_peak', 'kwh_shoulder', 'kwh_offpeak', 'max_demand_kw',
-            'amount_due', 'due_date', 'is_estimated', 'status', 'issued_at', '_unparsed']) }} as is_exact_duplicate
-    from typed
-),
-
-conflicts as (
-    -- Same bill_id and revision with different values inside one batch: nobody can say which is right.
-    select bill_id, revision, _batch_id
-    from flagged
-    where not is_exact_duplicate
-    group by all
-    having count(*) > 1
+            'amount_due', 'due_date', 'is_estimated', 'status', 'issued_at', '_unparsed'],
+        ['bill_id', 'revision', '_batch_id']) }}
 ),
 
 checked as (
@@ -69,18 +55,14 @@ checked as (
             when kwh_peak is not null and kwh_shoulder is not null and kwh_offpeak is not null
                 and abs(kwh_peak + kwh_shoulder + kwh_offpeak - kwh_total) > 0.01 * abs(kwh_total) + 0.01
                 then 'tou_mismatch'
-            when conflicts.bill_id is not null and not is_exact_duplicate then 'duplicate_key_conflict'
+            when is_key_conflict then 'duplicate_key_conflict'
             -- Reasons that depend on the customer master come last: a later customers file can
             -- lift them (late-arriving customers), and the row must then have no other fault.
             when not is_known_customer then 'unknown_customer'
             when kwh_total < 0 and not customer_has_solar then 'negative_kwh'
         end as reject_reason
     from flagged
-    left join conflicts
-        on conflicts.bill_id = flagged.bill_id
-        and conflicts.revision = flagged.revision
-        and conflicts._batch_id = flagged._batch_id
 )
 
-select * exclude (is_known_customer, customer_has_solar, _unparsed)
+select * exclude (is_known_customer, customer_has_solar, _unparsed, is_key_conflict)
 from checked

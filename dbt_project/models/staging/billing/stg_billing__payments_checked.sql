@@ -1,13 +1,5 @@
 -- One row per received payment row: typed, with a quarantine reason (null = valid).
-with source as (
-    select * from {{ source('landing', 'payments') }}
-),
-
-customers as (
-    select distinct customer_id from {{ ref('stg_cis__customer_versions') }}
-),
-
-typed as (
+{% set typed %}
     select
         nullif(trim(payment_id), '') as payment_id,
         nullif(trim(source.customer_id), '') as customer_id,
@@ -18,28 +10,19 @@ typed as (
         customers.customer_id is not null as is_known_customer,
         _unparsed,
         _loaded_at, _source_file, _batch_id, _batch_seq, _row_number
-    from source
-    left join customers on customers.customer_id = trim(source.customer_id)
-),
+    from {{ source('landing', 'payments') }} as source
+    left join (select distinct customer_id from {{ ref('stg_cis__customer_versions') }}) as customers
+        on customers.customer_id = trim(source.customer_id)
+{% endset %}
 
-flagged as (
-    select
-        *,
-        {{ is_exact_duplicate(['payment_id', 'customer_id', 'bill_id', 'paid_at', 'amount', 'channel', '_unparsed']) }}
-            as is_exact_duplicate
-    from typed
-),
-
-conflicts as (
-    select payment_id, _batch_id
-    from flagged
-    where not is_exact_duplicate
-    group by all
-    having count(*) > 1
+with flagged as (
+    {{ flag_repeated_keys(typed, source('landing', 'payments'), "nullif(trim(payment_id), '')", 'payment_id',
+        ['payment_id', 'customer_id', 'bill_id', 'paid_at', 'amount', 'channel', '_unparsed'],
+        ['payment_id', '_batch_id']) }}
 )
 
 select
-    flagged.* exclude (is_known_customer, _unparsed),
+    flagged.* exclude (is_known_customer, _unparsed, is_key_conflict),
     case
         when flagged.payment_id is null or customer_id is null then 'missing_key'
         when amount is null or amount = 0 then 'bad_number'
@@ -49,10 +32,8 @@ select
             or channel not in ('direct_debit', 'online', 'cash', 'bank_transfer', 'card', 'agent')
             then 'invalid_enum'
         when {{ is_future('paid_at') }} then 'future_timestamp'
-        when conflicts.payment_id is not null and not is_exact_duplicate then 'duplicate_key_conflict'
+        when is_key_conflict then 'duplicate_key_conflict'
         -- customer-master reasons last: a later customers file can lift them
         when not is_known_customer then 'unknown_customer'
     end as reject_reason
 from flagged
-left join conflicts
-    on conflicts.payment_id = flagged.payment_id and conflicts._batch_id = flagged._batch_id

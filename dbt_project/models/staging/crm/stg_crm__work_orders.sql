@@ -1,17 +1,7 @@
 -- One row per work order: the newest version (closed beats open; newest closed_at wins).
-with checked as (
-    select * from {{ ref('stg_crm__work_orders_checked') }}
-    where reject_reason is null and not is_exact_duplicate
-),
-
-ranked as (
-    select
-        *,
-        row_number() over (
-            partition by work_order_id
-            order by (status <> 'open') desc, closed_at desc nulls last, _batch_seq desc, _row_number desc
-        ) as recency
-    from checked
+with latest as (
+    {{ latest_versions(ref('stg_crm__work_orders_checked'), 'work_order_id',
+        "(status <> 'open') desc, closed_at desc nulls last, _batch_seq desc, _row_number desc") }}
 )
 
 select
@@ -27,5 +17,4 @@ select
     status,
     satisfaction_score,
     _batch_id
-from ranked
-where recency = 1
+from latest

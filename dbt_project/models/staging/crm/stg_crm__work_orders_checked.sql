@@ -1,13 +1,5 @@
 -- One row per received work-order row: typed, with a quarantine reason (null = valid).
-with source as (
-    select * from {{ source('landing', 'work_orders') }}
-),
-
-customers as (
-    select distinct customer_id from {{ ref('stg_cis__customer_versions') }}
-),
-
-typed as (
+{% set typed %}
     select
         nullif(trim(work_order_id), '') as work_order_id,
         nullif(trim(source.customer_id), '') as customer_id,
@@ -20,30 +12,22 @@ typed as (
         customers.customer_id is not null as is_known_customer,
         _unparsed,
         _loaded_at, _source_file, _batch_id, _batch_seq, _row_number
-    from source
-    left join customers on customers.customer_id = trim(source.customer_id)
-),
+    from {{ source('landing', 'work_orders') }} as source
+    left join (select distinct customer_id from {{ ref('stg_cis__customer_versions') }}) as customers
+        on customers.customer_id = trim(source.customer_id)
+{% endset %}
 
-flagged as (
-    select
-        *,
-        {{ is_exact_duplicate(['work_order_id', 'customer_id', 'opened_at', 'closed_at', 'category',
-            'channel', 'status', 'satisfaction_score', '_unparsed']) }} as is_exact_duplicate
-    from typed
-),
-
-conflicts as (
-    -- Same case and version (status, closed_at: the newest wins across batches) with different
-    -- values inside one batch: nobody can say which is right.
-    select work_order_id, status, closed_at, _batch_id
-    from flagged
-    where not is_exact_duplicate
-    group by all
-    having count(*) > 1
+with flagged as (
+    -- a conflict: same case and version (status, closed_at: the newest wins across batches) with
+    -- different values inside one batch, nobody can say which is right
+    {{ flag_repeated_keys(typed, source('landing', 'work_orders'), "nullif(trim(work_order_id), '')",
+        'work_order_id', ['work_order_id', 'customer_id', 'opened_at', 'closed_at', 'category',
+            'channel', 'status', 'satisfaction_score', '_unparsed'],
+        ['work_order_id', 'status', 'closed_at', '_batch_id']) }}
 )
 
 select
-    flagged.* exclude (is_known_customer, _unparsed),
+    flagged.* exclude (is_known_customer, _unparsed, is_key_conflict),
     case
         when flagged.work_order_id is null or customer_id is null then 'missing_key'
         -- before 1950: a legacy null sentinel (1900-01-01), not a real date
@@ -57,13 +41,8 @@ select
             or channel is null or channel not in ('call_center', 'ivr', 'web', 'app', 'walk_in', 'field')
             or flagged.status is null or flagged.status not in ('open', 'closed', 'cancelled') then 'invalid_enum'
         when {{ is_future('opened_at') }} or {{ is_future('flagged.closed_at') }} then 'future_timestamp'
-        when conflicts.work_order_id is not null and not is_exact_duplicate then 'duplicate_key_conflict'
+        when is_key_conflict then 'duplicate_key_conflict'
         -- customer-master reasons last: a later customers file can lift them
         when not is_known_customer then 'unknown_customer'
     end as reject_reason
 from flagged
-left join conflicts
-    on conflicts.work_order_id = flagged.work_order_id
-    and conflicts.status is not distinct from flagged.status
-    and conflicts.closed_at is not distinct from flagged.closed_at
-    and conflicts._batch_id = flagged._batch_id
