@@ -124,21 +124,13 @@ wide as (
         {% for column in work_columns %}wo.{{ column }}, {% endfor %}
         {% for column in meter_columns %}m.{{ column }}, {% endfor %}m.ami_max_kw
     from grid
-    left join (select * from {{ ref('int_customer_months_billing') }}
-        where billing_month between '{{ low }}' and '{{ high }}' and {{ in_bucket }}) as b
-        on b.customer_id = grid.customer_id and b.billing_month = grid.month_key
-    left join (select * from {{ ref('int_customer_months_payments') }}
-        where month between '{{ low }}' and '{{ high }}' and {{ in_bucket }}) as p
-        on p.customer_id = grid.customer_id and p.month = grid.month_key
-    left join (select * from {{ ref('int_customer_months_outages') }}
-        where month between '{{ low }}' and '{{ high }}' and {{ in_bucket }}) as o
-        on o.customer_id = grid.customer_id and o.month = grid.month_key
-    left join (select * from {{ ref('int_customer_months_work_orders') }}
-        where month between '{{ low }}' and '{{ high }}' and {{ in_bucket }}) as wo
-        on wo.customer_id = grid.customer_id and wo.month = grid.month_key
-    left join (select * from {{ ref('int_customer_months_meter') }}
-        where month between '{{ low }}' and '{{ high }}' and {{ in_bucket }}) as m
-        on m.customer_id = grid.customer_id and m.month = grid.month_key
+    {%- for alias, model, month_column in [('b', 'int_customer_months_billing', 'billing_month'),
+        ('p', 'int_customer_months_payments', 'month'), ('o', 'int_customer_months_outages', 'month'),
+        ('wo', 'int_customer_months_work_orders', 'month'), ('m', 'int_customer_months_meter', 'month')] %}
+    left join (select * from {{ ref(model) }}
+        where {{ month_column }} between '{{ low }}' and '{{ high }}' and {{ in_bucket }}) as {{ alias }}
+        on {{ alias }}.customer_id = grid.customer_id and {{ alias }}.{{ month_column }} = grid.month_key
+    {%- endfor %}
 ),
 
 windowed as (
