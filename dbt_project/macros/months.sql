@@ -20,6 +20,6 @@
 
 {# A 'YYYY-MM' key shifted by n months, computed at compile time. #}
 {% macro shift_month(key, n) -%}
-    {%- set idx = (key[0:4] | int) * 12 + (key[5:7] | int) - 1 + n -%}
+    {%- set idx = (month_index(key) | int) + n -%}
     {{- '%04d-%02d' | format(idx // 12, idx % 12 + 1) -}}
 {%- endmacro %}
