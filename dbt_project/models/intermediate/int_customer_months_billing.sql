@@ -1,4 +1,5 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='billing_month') }}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='billing_month',
+    on_schema_change='fail') }}
 -- One row per customer x billing month (month of period_end): energy, TOU split, demand, revenue.
 with bills as (
     select *
@@ -9,6 +10,7 @@ with bills as (
 select
     customer_id,
     billing_month,
+    {{ customer_hash_column() }},
     sum(kwh_total) as kwh,
     sum(kwh_peak) filter (where kwh_peak is not null and kwh_offpeak is not null) as kwh_peak,
     sum(kwh_offpeak) filter (where kwh_peak is not null and kwh_offpeak is not null) as kwh_offpeak,
@@ -22,3 +24,4 @@ select
     count(*) filter (where is_estimated) as n_estimated_bills
 from bills
 group by customer_id, billing_month
+order by customer_hash

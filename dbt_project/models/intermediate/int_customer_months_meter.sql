@@ -1,4 +1,5 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='month') }}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='month',
+    on_schema_change='fail') }}
 -- One row per customer x month of AMI interval reads: energy and load-shape sums
 -- (peak hours 17:00-21:00, night 00:00-06:00, off-peak 23:00-07:00, weekday vs weekend days).
 with reads as (
@@ -21,6 +22,7 @@ shaped as (
 select
     customer_id,
     read_month as month,
+    {{ customer_hash_column() }},
     sum(kwh) as ami_kwh,
     count(*) as n_reads,
     max(kw) as ami_max_kw,
@@ -34,3 +36,4 @@ select
     count(distinct read_date) filter (where is_weekend) as ami_weekend_days
 from shaped
 group by customer_id, read_month
+order by customer_hash

@@ -1,4 +1,5 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='month') }}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='month',
+    on_schema_change='fail') }}
 -- One row per customer x month with interruptions that started in the month. Affected customers
 -- are those listed in outage_customers; an outage with no listed customers affects every
 -- customer connected to its feeder at the time (feeder fallback).
@@ -53,9 +54,11 @@ durations as (
 select
     customer_id,
     month,
+    {{ customer_hash_column() }},
     count(*) as n_interruptions,
     sum(minutes) as interruption_minutes,
     count(*) filter (where minutes > 240) as n_long_interruptions,
     count(*) filter (where is_planned) as n_planned_interruptions
 from durations
 group by customer_id, month
+order by customer_hash

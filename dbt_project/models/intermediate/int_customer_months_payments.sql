@@ -1,4 +1,5 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='month') }}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='month',
+    on_schema_change='fail') }}
 -- One row per customer x month: punctuality of bills due that month, late settlements, payment
 -- flows, and the receivables balance at month end. Arrears over 60 days age the balance FIFO:
 -- what is still owed beyond the bills that fell due this month or last month.
@@ -93,7 +94,9 @@ balances as (
 
 select
     * exclude (amount_due_last_2_months),
-    greatest(0, balance_end - amount_due_last_2_months) as arrears_over_60d
+    greatest(0, balance_end - amount_due_last_2_months) as arrears_over_60d,
+    {{ customer_hash_column() }}
 from balances
 where {{ in_partition_window('month') }}
     and exists (select 1 from {{ ref('stg_billing__payments') }})
+order by customer_hash

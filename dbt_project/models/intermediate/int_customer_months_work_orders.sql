@@ -1,4 +1,5 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='month') }}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='month',
+    on_schema_change='fail') }}
 -- One row per customer x month: work orders opened in the month by category and channel (a
 -- contact counts even if the case is later cancelled), and the resolution time and survey
 -- scores of cases closed in the month (known only once closed, so counted then).
@@ -43,6 +44,7 @@ closed as (
 select
     customer_id,
     month,
+    {{ customer_hash_column() }},
     coalesce(opened.n_contacts, 0) as n_contacts,
     coalesce(opened.n_contacts_call_center, 0) as n_contacts_call_center,
     coalesce(opened.n_contacts_ivr, 0) as n_contacts_ivr,
@@ -59,3 +61,4 @@ select
     coalesce(closed.survey_score_sum, 0) as survey_score_sum
 from opened
 full outer join closed using (customer_id, month)
+order by customer_hash
