@@ -54,19 +54,6 @@
     {%- endif %}
 {%- endmacro %}
 
-{# Whether the AMI monthly facts have rows for the months low..high. Without any (no smart
-   meters, the common case), their eleven trailing sums are typed nulls instead of windows over
-   nothing: a fifth of the window work of a bucket. #}
-{% macro has_meter_months(low, high) -%}
-    {%- set found = false -%}
-    {%- if execute -%}
-        {%- set result = run_query("select exists (select 1 from " ~ ref('int_customer_months_meter')
-            ~ " where month between '" ~ low ~ "' and '" ~ high ~ "')") -%}
-        {%- set found = result.columns[0].values()[0] -%}
-    {%- endif -%}
-    {{- return(found) -}}
-{%- endmacro %}
-
 {# Trailing windows over the dense grid: `w12` is the month and the 11 before it, `w3` the month
    and the 2 before it, `w_year_ago` months 14..12 before. Sums over exact decimals and integers:
    the result does not depend on how rows are split or ordered. A bucket is a range of customer
@@ -76,7 +63,6 @@
     {%- set last_index = (month_index(months[-1]) | int) if months else -1 -%}
     {%- set low = shift_month(months[0], -14) if months else '9999-12' -%}
     {%- set high = months[-1] if months else '0000-01' -%}
-    {%- set with_meter = has_meter_months(low, high) -%}
     {%- set payment_columns = ['n_bills_due', 'n_due_on_time', 'n_settled', 'days_late_settled',
         'n_payments', 'n_bounced_payments', 'n_cash_payments'] -%}
     {%- set outage_columns = ['n_interruptions', 'interruption_minutes', 'n_long_interruptions'] -%}
@@ -152,13 +138,12 @@ wide as (
         b.n_bills, b.n_estimated_bills,
         {% for column in payment_columns %}p.{{ column }}, {% endfor %}p.arrears_over_60d,
         {% for column in outage_columns %}o.{{ column }}, {% endfor %}
-        {% for column in work_columns %}wo.{{ column }}{{ ',' if with_meter or not loop.last }} {% endfor %}
-        {% if with_meter %}{% for column in meter_columns %}m.{{ column }}, {% endfor %}m.ami_max_kw{% endif %}
+        {% for column in work_columns %}wo.{{ column }}, {% endfor %}
+        {% for column in meter_columns %}m.{{ column }}, {% endfor %}m.ami_max_kw
     from grid
-    {%- set sources = [('b', 'int_customer_months_billing', 'billing_month'),
+    {%- for alias, model, month_column in [('b', 'int_customer_months_billing', 'billing_month'),
         ('p', 'int_customer_months_payments', 'month'), ('o', 'int_customer_months_outages', 'month'),
-        ('wo', 'int_customer_months_work_orders', 'month')] + ([('m', 'int_customer_months_meter', 'month')] if with_meter else []) %}
-    {%- for alias, model, month_column in sources %}
+        ('wo', 'int_customer_months_work_orders', 'month'), ('m', 'int_customer_months_meter', 'month')] %}
     left join (select * from {{ ref(model) }}
         where {{ month_column }} between '{{ low }}' and '{{ high }}'
             and {{ in_customer_bucket('customer_hash', bucket, n_buckets) }}) as {{ alias }}
@@ -190,24 +175,11 @@ windowed as (
         sum(kwh) over w_year_ago as kwh_last_3m_year_ago,
         -- arrears are a balance at month end, not a flow: the month's own value
         arrears_over_60d,
-        {% for column in payment_columns + outage_columns + work_columns %}
+        {% for column in payment_columns + outage_columns + work_columns + meter_columns %}
         sum({{ column }}) over w12 as {{ column }}_12m,
         {% endfor %}
-        {% if with_meter %}
-        {% for column in meter_columns %}sum({{ column }}) over w12 as {{ column }}_12m, {% endfor %}
         max(ami_max_kw) over w12 as ami_max_kw
     from wide
-        {% else %}
-        no_meter.*
-    from wide
-    cross join (
-        -- one row of nulls, typed as the trailing sums would be
-        select {% for column in meter_columns %}sum({{ column }}) as {{ column }}_12m, {% endfor %}
-            max(ami_max_kw) as ami_max_kw
-        from {{ ref('int_customer_months_meter') }}
-        where false
-    ) as no_meter
-        {% endif %}
     window
         w12 as (partition by customer_id order by month_index rows between 11 preceding and current row),
         w3 as (partition by customer_id order by month_index rows between 2 preceding and current row),
