@@ -21,7 +21,6 @@ from orchestration.defs.segmentation.model_store import load_current_model, save
 from orchestration.defs.segmentation.warehouse_io import (
     feature_months,
     latest_feature_month,
-    prefetched,
     read_features,
     replace_months,
     upsert_rows,
@@ -167,7 +166,8 @@ def scores_and_profiles(context: dg.AssetExecutionContext, gridseg: GridSegPaths
     with gridseg.warehouse() as conn:
         months = feature_months(conn, min_month, max_month)
         # one month at a time: a 36-month backfill of 1M customers held at once needs > 20 GB
-        for month, features in prefetched(conn, months, read_features):
+        for month in months:
+            features = read_features(conn, month)
             scored = score_customers(features, model, ml_config)
             replace_months(conn, "customer_segments_history", scored, [month])
             profiles.append(build_segment_profiles(features, scored, model, ml_config))

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
-
 import duckdb
 import polars as pl
 
 from orchestration.defs.warehouse import query_frame
 
 FEATURES_TABLE = "marts.customer_features"
-T = TypeVar("T")
 
 
 def read_features(conn: duckdb.DuckDBPyConnection, month: str) -> pl.DataFrame:
@@ -22,28 +17,6 @@ def read_features(conn: duckdb.DuckDBPyConnection, month: str) -> pl.DataFrame:
         f"select * from {FEATURES_TABLE} where as_of_month = ? order by customer_id",
         [month],
     )
-
-
-def prefetched(
-    conn: duckdb.DuckDBPyConnection,
-    months: list[str],
-    read: Callable[[duckdb.DuckDBPyConnection, str], T],
-) -> Iterator[tuple[str, T]]:
-    """(month, read(month)) in order, reading the next month on a second cursor while the
-    caller works on the current one: DuckDB and the scoring overlap instead of taking turns."""
-    if not months:
-        return
-    cursor = conn.cursor()
-    try:
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            pending = pool.submit(read, cursor, months[0])
-            for i, month in enumerate(months):
-                frame = pending.result()
-                if i + 1 < len(months):
-                    pending = pool.submit(read, cursor, months[i + 1])
-                yield month, frame
-    finally:
-        cursor.close()
 
 
 def feature_months(conn: duckdb.DuckDBPyConnection, min_month: str, max_month: str) -> list[str]:
