@@ -14,7 +14,9 @@
     case when t.kwh_abs_12m > 0 then coalesce(t.kwh_winter, 0) / t.kwh_abs_12m end as kwh_winter_share,
     case when t.kwh_abs_12m > 0 then coalesce(t.kwh_summer, 0) / t.kwh_abs_12m end as kwh_summer_share,
     case when t.kwh_12m <> 0 and t.months_billed > 1
-        then sqrt(cast(greatest(t.months_billed * t.kwh_squares_12m - t.kwh_12m * t.kwh_12m, 0) as double)
+        -- (38, 3): the square of an 18-digit sum does not fit 18 digits
+        then sqrt(cast(greatest(t.months_billed * t.kwh_squares_12m
+                - cast(t.kwh_12m as decimal(38, 3)) * cast(t.kwh_12m as decimal(38, 3)), 0) as double)
             / (t.months_billed * (t.months_billed - 1))) / abs(t.kwh_12m / t.months_billed)
         when t.kwh_12m <> 0 then 0 end as kwh_volatility,
     coalesce(

@@ -1,8 +1,9 @@
 {# customer_features is computed one customer bucket at a time (pre-hooks, one statement per
-   bucket, into a work table the model then reads): each bucket is one windowed pass over a dense
-   customer x month grid of all sources, joined in memory. At 1M customers x 36 months, one
-   statement for everything spilled to disk for tens of minutes, and per-month group-bys re-read
-   15 months of facts for every month (21 s per month). #}
+   bucket, into a work table the model then reads): the account attributes in force at each month
+   end, joined to the trailing aggregates that int_customer_trailing_12m (a Python model) computes
+   over dense customer x month arrays. At 1M customers x 36 months, one statement for everything
+   spilled to disk; as SQL window functions, the trailing aggregates took 6 of every bucket's
+   11 s. #}
 
 {# The most buckets (one pre-hook each; fixed when the project is parsed). #}
 {% macro feature_buckets() -%}
@@ -54,24 +55,10 @@
     {%- endif %}
 {%- endmacro %}
 
-{# Trailing windows over the dense grid: `w12` is the month and the 11 before it, `w3` the month
-   and the 2 before it, `w_year_ago` months 14..12 before. Sums over exact decimals and integers:
-   the result does not depend on how rows are split or ordered. A bucket is a range of customer
-   hashes (see macros/customer_hash.sql). #}
+{# One bucket: the account attributes in force at each month end (asof join on the versions),
+   joined to the trailing aggregates of int_customer_trailing_12m (its rows are stored in
+   customer_hash order, so the bucket reads only its own row groups). #}
 {% macro customer_features_bucket(months, bucket, n_buckets) -%}
-    {%- set first_index = (month_index(months[0]) | int) if months else 0 -%}
-    {%- set last_index = (month_index(months[-1]) | int) if months else -1 -%}
-    {%- set low = shift_month(months[0], -14) if months else '9999-12' -%}
-    {%- set high = months[-1] if months else '0000-01' -%}
-    {%- set payment_columns = ['n_bills_due', 'n_due_on_time', 'n_settled', 'days_late_settled',
-        'n_payments', 'n_bounced_payments', 'n_cash_payments'] -%}
-    {%- set outage_columns = ['n_interruptions', 'interruption_minutes', 'n_long_interruptions'] -%}
-    {%- set work_columns = ['n_contacts', 'n_contacts_call_center', 'n_contacts_ivr', 'n_contacts_digital',
-        'n_contacts_walk_in', 'n_complaints', 'n_billing_disputes', 'n_payment_arrangements',
-        'n_disconnections_nonpayment', 'n_field_orders', 'n_resolved', 'resolution_seconds', 'n_surveys',
-        'survey_score_sum'] -%}
-    {%- set meter_columns = ['ami_kwh', 'n_reads', 'ami_kw_sum', 'ami_peak_kwh', 'ami_night_kwh',
-        'ami_offpeak_kwh', 'ami_weekday_kwh', 'ami_weekdays', 'ami_weekend_kwh', 'ami_weekend_days'] %}
 with months as (
     {%- for month in months %}
     select '{{ month }}' as as_of_month, {{ month_end_of_key("'" ~ month ~ "'") }} as month_end
@@ -122,73 +109,15 @@ active as (
     where coalesce(attributes.connected_on, first_versions.connected_on) <= attributes.month_end
 ),
 
-grid as (
-    -- every month from 14 before the window to its end, for every customer of the bucket
-    select customers.customer_id, r.month_index,
-        printf('%04d-%02d', r.month_index // 12, r.month_index % 12 + 1) as month_key,
-        r.month_index % 12 + 1 as month_of_year
-    from (select distinct customer_id from active) as customers
-    cross join range({{ first_index - 14 }}, {{ last_index + 1 }}) as r(month_index)
-),
-
-wide as (
-    select
-        grid.*,
-        b.kwh, b.kwh_peak, b.kwh_offpeak, b.kwh_tou_gross, b.max_demand_kw, b.amount_billed,
-        b.n_bills, b.n_estimated_bills,
-        {% for column in payment_columns %}p.{{ column }}, {% endfor %}p.arrears_over_60d,
-        {% for column in outage_columns %}o.{{ column }}, {% endfor %}
-        {% for column in work_columns %}wo.{{ column }}, {% endfor %}
-        {% for column in meter_columns %}m.{{ column }}, {% endfor %}m.ami_max_kw
-    from grid
-    {%- for alias, model, month_column in [('b', 'int_customer_months_billing', 'billing_month'),
-        ('p', 'int_customer_months_payments', 'month'), ('o', 'int_customer_months_outages', 'month'),
-        ('wo', 'int_customer_months_work_orders', 'month'), ('m', 'int_customer_months_meter', 'month')] %}
-    left join (select * from {{ ref(model) }}
-        where {{ month_column }} between '{{ low }}' and '{{ high }}'
-            and {{ in_customer_bucket('customer_hash', bucket, n_buckets) }}) as {{ alias }}
-        on {{ alias }}.customer_id = grid.customer_id and {{ alias }}.{{ month_column }} = grid.month_key
-    {%- endfor %}
-),
-
-windowed as (
-    select
-        customer_id,
-        month_key as as_of_month,
-        month_index,
-        sum(kwh) over w12 as kwh_12m,
-        sum(kwh * kwh) over w12 as kwh_squares_12m,
-        sum(abs(kwh)) over w12 as kwh_abs_12m,
-        count(kwh) over w12 as months_billed,
-        max(kwh) over w12 as kwh_max,
-        sum(case when month_of_year in (12, 1, 2) then kwh end) over w12 as kwh_winter,
-        sum(case when month_of_year in (6, 7, 8) then kwh end) over w12 as kwh_summer,
-        count(case when kwh < 0 then 1 end) over w12 as net_export_months,
-        max(max_demand_kw) over w12 as max_demand_kw,
-        sum(kwh_peak) over w12 as kwh_peak_12m,
-        sum(kwh_offpeak) over w12 as kwh_offpeak_12m,
-        sum(kwh_tou_gross) over w12 as kwh_tou_gross_12m,
-        sum(amount_billed) over w12 as amount_billed_12m,
-        sum(n_bills) over w12 as n_bills_12m,
-        sum(n_estimated_bills) over w12 as n_estimated_bills_12m,
-        sum(kwh) over w3 as kwh_last_3m,
-        sum(kwh) over w_year_ago as kwh_last_3m_year_ago,
-        -- arrears are a balance at month end, not a flow: the month's own value
-        arrears_over_60d,
-        {% for column in payment_columns + outage_columns + work_columns + meter_columns %}
-        sum({{ column }}) over w12 as {{ column }}_12m,
-        {% endfor %}
-        max(ami_max_kw) over w12 as ami_max_kw
-    from wide
-    window
-        w12 as (partition by customer_id order by month_index rows between 11 preceding and current row),
-        w3 as (partition by customer_id order by month_index rows between 2 preceding and current row),
-        w_year_ago as (partition by customer_id order by month_index rows between 14 preceding and 12 preceding)
+sums as (
+    select * from {{ ref('int_customer_trailing_12m') }}
+    where {{ in_customer_bucket('customer_hash', bucket, n_buckets) }}
+        and as_of_month between '{{ months[0] if months else '9999-12' }}' and '{{ months[-1] if months else '0000-01' }}'
 )
 
 select {{ customer_feature_columns() }}
 from active
-inner join windowed as t
+inner join sums as t
     on t.customer_id = active.customer_id and t.as_of_month = active.as_of_month
 where active.connected_on <= active.month_end
     and (active.disconnected_on is null or active.disconnected_on > active.month_end)

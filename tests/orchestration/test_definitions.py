@@ -38,6 +38,7 @@ EXPECTED_ASSETS = {
     "intermediate/int_customer_months_outages",
     "intermediate/int_customer_months_work_orders",
     "intermediate/int_customer_months_meter",
+    "intermediate/int_customer_trailing_12m",
     "marts/customer_features",
     "ml/segmentation_model",
     "ml/customer_segments_history",
@@ -51,6 +52,7 @@ MONTHLY = {
     "intermediate/int_customer_months_outages",
     "intermediate/int_customer_months_work_orders",
     "intermediate/int_customer_months_meter",
+    "intermediate/int_customer_trailing_12m",
     "marts/customer_features",
     "ml/customer_segments_history",
     "ml/segment_profiles",
@@ -78,6 +80,7 @@ def test_lineage_runs_from_landing_to_published():
         for k in asset_graph.get(dg.AssetKey(["marts", "customer_features"])).parent_keys
     }
     assert "intermediate/int_customer_months_billing" in features_parents
+    assert "intermediate/int_customer_trailing_12m" in features_parents
     sources = {
         k.to_user_string()
         for k in asset_graph.get(dg.AssetKey(["staging", "stg_billing__bills_checked"])).parent_keys

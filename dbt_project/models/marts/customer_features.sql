@@ -14,7 +14,6 @@
 -- One row per active customer x as_of_month ('YYYY-MM'): trailing-12-month, point-in-time
 -- features (nothing dated after the end of as_of_month is used). Attributes are the account
 -- master version in force at the end of the month. No PII.
--- depends_on: {{ ref('stg_cis__customer_versions') }}, {{ ref('int_customer_months_billing') }},
--- {{ ref('int_customer_months_payments') }}, {{ ref('int_customer_months_outages') }},
--- {{ ref('int_customer_months_work_orders') }}, {{ ref('int_customer_months_meter') }}
+-- depends_on: {{ ref('stg_cis__customer_versions') }}, {{ ref('int_customer_trailing_12m') }},
+-- {{ ref('int_customer_months_billing') }}, {{ ref('int_customer_months_meter') }}
 select * from {{ features_work_relation() }}
