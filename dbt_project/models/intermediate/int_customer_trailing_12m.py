@@ -314,6 +314,7 @@ def window_columns(facts, shape, month_of_year, offsets):
             out[f"{name}_12m"] = (sums[j], valid[j])
     (ami_max,), ami_ok = dense(facts["meter"], ["ami_max_kw"], shape)
     ami_ok = ami_ok.reshape(shape)
+    check_range("ami_max_kw", ami_max)
     out["ami_max_kw"] = (
         window_max(ami_max, ami_ok, offsets, WINDOW),
         window_sums(ami_ok.astype(np.int64), ami_ok, offsets, WINDOW)[1],
