@@ -25,14 +25,14 @@
     {{- this.schema }}.{{ this.identifier }}__buckets
 {%- endmacro %}
 
-{# The months of the partition window with billing or meter data, 'YYYY-MM', ascending. #}
+{# The months of the partition window, 'YYYY-MM', ascending: those int_customer_trailing_12m
+   computed (the months with billing or meter data; the rule lives in that model). #}
 {% macro feature_months() -%}
     {%- set months = [] -%}
     {%- if execute -%}
         {%- set found = run_query(
-            "select distinct billing_month from " ~ ref('int_customer_months_billing') ~ " where "
-            ~ in_partition_window('billing_month') ~ " union select distinct month from "
-            ~ ref('int_customer_months_meter') ~ " where " ~ in_partition_window('month') ~ " order by 1") -%}
+            "select distinct as_of_month from " ~ ref('int_customer_trailing_12m') ~ " where "
+            ~ in_partition_window('as_of_month') ~ " order by 1") -%}
         {%- set months = found.columns[0].values() | list -%}
     {%- endif -%}
     {{- return(months) -}}
