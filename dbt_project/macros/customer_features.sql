@@ -1,28 +1,19 @@
-{# customer_features is computed one customer bucket at a time (pre-hooks, one statement per
-   bucket, into a work table the model then reads): the account attributes in force at each month
-   end, joined to the trailing aggregates that int_customer_trailing_12m (a Python model) computes
-   over dense customer x month arrays. At 1M customers x 36 months, one statement for everything
-   spilled to disk; as SQL window functions, the trailing aggregates took 6 of every bucket's
-   11 s. #}
+{# customer_features is computed one customer bucket at a time, each bucket inserted straight into
+   the model's table (the bucketed_incremental materialization): the account attributes in force
+   at each month end, joined to the trailing aggregates that int_customer_trailing_12m (a Python
+   model) computes over dense customer x month arrays. At 1M customers x 36 months, one statement
+   for everything spilled to disk. #}
 
-{# The most buckets (one pre-hook each; fixed when the project is parsed). #}
-{% macro feature_buckets() -%}
-    {{- return(var('feature_max_buckets', 32) | int) -}}
-{%- endmacro %}
-
-{# Buckets this run uses: about 31,250 customers each, so a bucket's grid (~1.5 M rows at 36
-   months) is windowed in memory; at 1M x 36, 8 buckets spilled and took 3x longer per customer. #}
+{# Buckets this run uses: about 31,250 customers each (dbt var `feature_bucket_customers`; a
+   bucket's asof join and its rows stay in memory), at most 32. #}
 {% macro feature_bucket_count() -%}
     {%- set n_customers = 0 -%}
     {%- if execute -%}
         {%- set found = run_query("select count(distinct customer_id) from " ~ ref('stg_cis__customer_versions')) -%}
         {%- set n_customers = found.columns[0].values()[0] | int -%}
     {%- endif -%}
-    {{- return([1, [feature_buckets(), (n_customers + 31249) // 31250] | min] | max) -}}
-{%- endmacro %}
-
-{% macro features_work_relation() -%}
-    {{- this.schema }}.{{ this.identifier }}__buckets
+    {%- set per_bucket = var('feature_bucket_customers', 31250) | int -%}
+    {{- return([1, [32, (n_customers + per_bucket - 1) // per_bucket] | min] | max) -}}
 {%- endmacro %}
 
 {# The months of the partition window, 'YYYY-MM', ascending: those int_customer_trailing_12m
@@ -38,27 +29,12 @@
     {{- return(months) -}}
 {%- endmacro %}
 
-{# Pre-hook `bucket`: create (bucket 0) or extend the work table with the features of the
-   customers whose hash falls in the bucket. #}
-{% macro customer_features_bucket_statement(bucket) -%}
-    {%- set months = feature_months() -%}
-    {%- set n_buckets = feature_bucket_count() -%}
-    {%- if bucket >= n_buckets %}
-    select 'bucket {{ bucket }} unused: {{ n_buckets }} bucket(s) this run' as note
-    {%- elif bucket == 0 %}
-    create or replace table {{ features_work_relation() }} as
-    {%- else %}
-    insert into {{ features_work_relation() }}
-    {%- endif %}
-    {%- if bucket < n_buckets %}
-    {{ customer_features_bucket(months, bucket, n_buckets) }}
-    {%- endif %}
-{%- endmacro %}
-
-{# One bucket: the account attributes in force at each month end (asof join on the versions),
-   joined to the trailing aggregates of int_customer_trailing_12m (its rows are stored in
-   customer_hash order, so the bucket reads only its own row groups). #}
-{% macro customer_features_bucket(months, bucket, n_buckets) -%}
+{# The features of `months`: the account attributes in force at each month end (asof join on the
+   versions), joined to the trailing aggregates of int_customer_trailing_12m. Filtered with
+   in_current_bucket, so that the bucketed_incremental materialization runs it one customer
+   bucket at a time (the trailing rows are stored in customer_hash order: a bucket reads only
+   its own row groups). #}
+{% macro customer_features_sql(months) -%}
 with months as (
     {%- for month in months %}
     select '{{ month }}' as as_of_month, {{ month_end_of_key("'" ~ month ~ "'") }} as month_end
@@ -70,7 +46,7 @@ with months as (
 
 versions as (
     select * from {{ ref('stg_cis__customer_versions') }}
-    where {{ in_customer_bucket('hash(customer_id)', bucket, n_buckets) }}
+    where {{ in_current_bucket('hash(customer_id)') }}
 ),
 
 spine as (
@@ -111,7 +87,7 @@ active as (
 
 sums as (
     select * from {{ ref('int_customer_trailing_12m') }}
-    where {{ in_customer_bucket('customer_hash', bucket, n_buckets) }}
+    where {{ in_current_bucket('customer_hash') }}
         and as_of_month between '{{ months[0] if months else '9999-12' }}' and '{{ months[-1] if months else '0000-01' }}'
 )
 

@@ -10,7 +10,9 @@ from orchestration.defs.dbt.translator import GridSegDbtTranslator
 from orchestration.defs.partitions import month_window, monthly_partitions
 from orchestration.defs.warehouse import WAREHOUSE_POOL, GridSegPaths
 
-INCREMENTAL_SELECT = "config.materialized:incremental"
+# The monthly models: dbt's incremental ones, and customer_features, built one customer bucket at
+# a time by the project's own bucketed_incremental materialization (same delete+insert per month).
+INCREMENTAL_SELECT = "config.materialized:incremental config.materialized:bucketed_incremental"
 
 
 @dbt_assets(
