@@ -4,7 +4,8 @@
 
 Runs the real graph (Dagster in-process, dbt, DuckDB) exactly as the demo does, in its own
 data folder (data/bench/<N>x<M>/, removed first unless --keep). Prints a Markdown table and
-writes the figures to data/bench/<N>x<M>/benchmark.json. Not a test: nothing here asserts.
+writes the figures to data/bench/<N>x<M>/benchmark.json. `--only STAGE,...` times stages again
+on the warehouse an earlier run left. Not a test: nothing here asserts.
 """
 
 from __future__ import annotations
@@ -48,18 +49,35 @@ def main() -> None:
     parser.add_argument(
         "--keep", action="store_true", help="reuse generated landing data if present"
     )
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated stages to time again on the warehouse of an earlier run of the\n"
+        "same size (e.g. 'score + profile,publish'); the rest is kept as it is",
+    )
     args = parser.parse_args()
+    only = [name.strip() for name in args.only.split(",") if name.strip()]
 
     folder = PROJECT_ROOT / "data" / "bench" / f"{args.customers}x{args.months}"
-    if folder.exists() and not args.keep:
-        shutil.rmtree(folder)
     paths = Paths.under(folder)
-    # --keep reuses the generated landing files only: the pipeline always starts from nothing
-    for leftover in (paths.warehouse, paths.published, paths.models, folder / "pipeline.log"):
-        if leftover.is_dir():
-            shutil.rmtree(leftover)
-        elif leftover.exists():
-            leftover.unlink()
+    if only:
+        from orchestration.pipeline_runs import STAGES
+
+        unknown = set(only) - {name for name, _, _ in STAGES}
+        if unknown or not paths.warehouse.exists():
+            parser.error(
+                f"--only needs stage names out of {[n for n, _, _ in STAGES]} and the warehouse "
+                f"of an earlier run in {folder} (unknown: {sorted(unknown)})"
+            )
+    else:
+        if folder.exists() and not args.keep:
+            shutil.rmtree(folder)
+        # --keep reuses the generated landing files only: the pipeline always starts from nothing
+        for leftover in (paths.warehouse, paths.published, paths.models, folder / "pipeline.log"):
+            if leftover.is_dir():
+                shutil.rmtree(leftover)
+            elif leftover.exists():
+                leftover.unlink()
     paths.export_env()
     results: list[dict] = []
 
@@ -69,7 +87,7 @@ def main() -> None:
 
     from datagen import generate
 
-    if not (folder / "truth" / "manifest.json").exists():
+    if not only and not (folder / "truth" / "manifest.json").exists():
         with PeakMemory() as peak:
             started = time.perf_counter()
             generate(
@@ -87,6 +105,8 @@ def main() -> None:
     defs = build_definitions(str(paths.data))
     log_file = folder / "pipeline.log"
     for name, _, _ in STAGES:
+        if only and name not in only:
+            continue
         others = tuple(n for n, _, _ in STAGES if n != name)
         with PeakMemory() as peak:
             timings = run_all(defs, paths, report=lambda _: None, skip=others, log_file=log_file)
@@ -104,7 +124,8 @@ def main() -> None:
         "peak_rss_mib": max(r["peak_rss_mib"] for r in results),
         "warehouse_mib": round(paths.warehouse.stat().st_size / 2**20),
     }
-    (folder / "benchmark.json").write_text(json.dumps(summary, indent=2))
+    report = folder / ("benchmark.json" if not only else "benchmark-only.json")
+    report.write_text(json.dumps(summary, indent=2))
     print(f"\n{args.customers:,} customers x {args.months} months on {summary['machine']}")
     print("| stage | seconds | peak RSS (MiB) |\n|---|---:|---:|")
     for r in results:

@@ -142,15 +142,23 @@ def test_segments_recover_planted_archetypes(pipeline):
 
 
 def test_rerun_changes_nothing(pipeline):
-    """Same landing files again: nothing is loaded twice and the published rows are identical."""
+    """Same landing files again: nothing is loaded twice, the published rows are identical and
+    so is every published Parquet file, byte for byte."""
     paths, defs = pipeline["paths"], pipeline["defs"]
     raw_before = read(paths.warehouse, "select count(*) as n from raw.bills")["n"][0]
     before = read(
         paths.published / "segments.duckdb", "select * from customer_segments_history order by all"
     )
+    parquet = paths.published / "parquet"
+    files_before = {p.relative_to(parquet): p.read_bytes() for p in parquet.rglob("*.parquet")}
     run_all(defs, paths, report=lambda _: None, skip=("train",))
     assert read(paths.warehouse, "select count(*) as n from raw.bills")["n"][0] == raw_before
     after = read(
         paths.published / "segments.duckdb", "select * from customer_segments_history order by all"
     )
     assert after.equals(before)
+    files_after = {p.relative_to(parquet): p.read_bytes() for p in parquet.rglob("*.parquet")}
+    assert len(files_after) > len(pipeline["months"])
+    assert files_after.keys() == files_before.keys()
+    changed = [str(name) for name in files_after if files_after[name] != files_before[name]]
+    assert not changed, f"published Parquet files changed on a rerun: {changed}"

@@ -5,6 +5,7 @@ as_of_month, swapped in as a whole folder. No PII: only the columns listed here 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -72,7 +73,12 @@ ORDER_BY = {
     "value_index_weights": "model_version, level, criterion, method",
     "segmentation_models": "model_version",
 }
+PARQUET_OPTIONS = "format parquet, compression zstd"
+MONTH_KEY = re.compile(r"\d{4}-\d{2}")
 PARTITIONED = ("customer_segments_history", "segment_profiles", "customer_segments")
+# Built one as_of_month at a time, each month sorted on its own: at 1M customers x 36 months,
+# one ORDER BY over the whole history took 98 s of a 124 s publish; month by month, 42 s.
+BY_MONTH = {"customer_segments_history": "customer_id"}
 
 
 def publish(warehouse: Path, published_dir: Path) -> dict[str, int]:
@@ -88,23 +94,29 @@ def publish(warehouse: Path, published_dir: Path) -> dict[str, int]:
     counts: dict[str, int] = {}
     # offline and memory-bounded like every warehouse connection (unbounded, publishing a
     # 1M x 36 history peaked at 13 GB)
-    conn = duckdb.connect(config=dict(OFFLINE_CONFIG))
+    # insertion order kept: the tables are written sorted and copied to Parquet in that order,
+    # so the same input gives the same files
+    conn = duckdb.connect(config={**OFFLINE_CONFIG, "preserve_insertion_order": True})
     try:
         conn.execute(f"attach '{warehouse}' as wh (read_only)")
         conn.execute(f"attach '{building}' as pub (storage_version '{STORAGE_VERSION}')")
         for table, query in PUBLISHED_TABLES.items():
-            conn.execute(
-                f"create table pub.{table} as select * from ({query}) order by {ORDER_BY[table]}"
-            )
+            if table in BY_MONTH:
+                _create_by_month(conn, table, query, BY_MONTH[table])
+            else:
+                conn.execute(
+                    f"create table pub.{table} as select * from ({query}) order by {ORDER_BY[table]}"
+                )
             counts[table] = conn.execute(f"select count(*) from pub.{table}").fetchall()[0][0]
             folder = parquet_building / table
             folder.mkdir(parents=True, exist_ok=True)
-            options = "format parquet, compression zstd"
             if table in PARTITIONED:
-                options += ", partition_by (as_of_month), filename_pattern 'part_{i}'"
-                conn.execute(f"copy pub.{table} to '{folder}' ({options})")
+                _copy_by_month(conn, table, folder)
             else:
-                conn.execute(f"copy pub.{table} to '{folder / 'data.parquet'}' ({options})")
+                conn.execute(
+                    f"copy (select * from pub.{table} order by {ORDER_BY[table]}) "
+                    f"to '{folder / 'data.parquet'}' ({PARQUET_OPTIONS})"
+                )
         conn.execute("detach pub")
         conn.execute("detach wh")
     finally:
@@ -112,6 +124,37 @@ def publish(warehouse: Path, published_dir: Path) -> dict[str, int]:
     os.replace(building, target)
     _swap_folder(parquet_building, published_dir / PARQUET_DIR)
     return counts
+
+
+def _create_by_month(conn: duckdb.DuckDBPyConnection, table: str, query: str, order: str) -> None:
+    """pub.<table> from `query`, one as_of_month after another, each sorted by `order`: the
+    same rows in the same order as one ORDER BY as_of_month, <order>."""
+    conn.execute(f"create table pub.{table} as select * from ({query}) limit 0")
+    months = conn.execute(
+        f"select distinct as_of_month from ({query}) order by as_of_month"
+    ).fetchall()
+    for (month,) in months:
+        conn.execute(
+            f"insert into pub.{table} select * from ({query}) where as_of_month = ? order by {order}",
+            [month],
+        )
+
+
+def _copy_by_month(conn: duckdb.DuckDBPyConnection, table: str, folder: Path) -> None:
+    """pub.<table> as Parquet, one file per as_of_month in Hive layout
+    (`as_of_month=YYYY-MM/part_0.parquet`, the month in the folder name, not in the file), each
+    written in ORDER_BY order. COPY ... PARTITION_BY interleaved its writers' chunks: the rows of
+    a file, hence its bytes, changed from run to run."""
+    months = conn.execute(f"select distinct as_of_month from pub.{table} order by 1").fetchall()
+    for (month,) in months:
+        if not MONTH_KEY.fullmatch(str(month)):
+            raise ValueError(f"published table {table}: as_of_month {month!r} is not YYYY-MM")
+        target = folder / f"as_of_month={month}" / "part_0.parquet"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        conn.execute(
+            f"copy (select * exclude (as_of_month) from pub.{table} where as_of_month = '{month}' "
+            f"order by {ORDER_BY[table]}) to '{target}' ({PARQUET_OPTIONS})"
+        )
 
 
 def _swap_folder(new: Path, live: Path) -> None:
