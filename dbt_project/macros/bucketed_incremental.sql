@@ -64,21 +64,29 @@
 
     {%- if full_refresh %}
         {%- if existing_relation is not none %}
-            {{ adapter.drop_relation(existing_relation) }}
+            {#- inside the run's transaction (a statement begins it; adapter.drop_relation would
+                not), so a bucket that fails later leaves the old table in place -#}
+            {%- do adapter.cache_dropped(existing_relation) -%}
+            {%- call statement('drop_existing') -%}
+                drop {{ existing_relation.type }} if exists {{ existing_relation }} cascade
+            {%- endcall -%}
         {%- endif %}
         {#- the table, empty: from the contract's columns and constraints when enforced -#}
         {%- call statement('create_empty') -%}
-            {{ create_table_as(False, target_relation, 'select * from (' ~ sql ~ ') where false') }}
+            {{ create_table_as(False, target_relation, 'select * from (\n' ~ sql ~ '\n) where false') }}
         {%- endcall -%}
     {%- else %}
         {#- the model's columns must still be the table's: compare an empty result with it -#}
         {%- set empty_relation = make_temp_relation(target_relation) -%}
-        {%- do run_query(create_table_as(True, empty_relation, 'select * from (' ~ sql ~ ') where false')) -%}
+        {%- do run_query(create_table_as(True, empty_relation, 'select * from (\n' ~ sql ~ '\n) where false')) -%}
         {%- do process_schema_changes(on_schema_change, empty_relation, existing_relation) -%}
         {%- do adapter.drop_relation(empty_relation) -%}
+        {#- `dbt run --empty` reads no rows: it must not empty the window either -#}
+        {%- if not invocation_args_dict.get('empty', false) %}
         {%- call statement('delete_window') -%}
             delete from {{ target_relation }} where {{ in_partition_window(unique_key) }}
         {%- endcall -%}
+        {%- endif %}
     {%- endif %}
 
     {%- for bucket in range(n_buckets) %}
@@ -87,7 +95,9 @@
             {% if contract_enforced -%}
             ({{ get_select_subquery(bucket_sql(sql, bucket, n_buckets)) }})
             {%- else -%}
-            ({{ bucket_sql(sql, bucket, n_buckets) }})
+            (
+            {{ bucket_sql(sql, bucket, n_buckets) }}
+            )
             {%- endif %}
         {%- endcall -%}
     {%- endfor %}

@@ -13,6 +13,11 @@
         {%- set n_customers = found.columns[0].values()[0] | int -%}
     {%- endif -%}
     {%- set per_bucket = var('feature_bucket_customers', 31250) | int -%}
+    {%- if per_bucket < 1 -%}
+        {{ exceptions.raise_compiler_error(
+            "dbt var feature_bucket_customers must be a whole number of customers, 1 or more; got "
+            ~ var('feature_bucket_customers')) }}
+    {%- endif -%}
     {{- return([1, [32, (n_customers + per_bucket - 1) // per_bucket] | min] | max) -}}
 {%- endmacro %}
 

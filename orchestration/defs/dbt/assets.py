@@ -11,7 +11,8 @@ from orchestration.defs.partitions import month_window, monthly_partitions
 from orchestration.defs.warehouse import WAREHOUSE_POOL, GridSegPaths
 
 # The monthly models: dbt's incremental ones, and customer_features, built one customer bucket at
-# a time by the project's own bucketed_incremental materialization (same delete+insert per month).
+# a time by the project's own bucketed_incremental materialization, which replaces the months of
+# the partition window.
 INCREMENTAL_SELECT = "config.materialized:incremental config.materialized:bucketed_incremental"
 
 
@@ -46,7 +47,8 @@ def dbt_full_rebuild_models(
 def dbt_monthly_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, gridseg: GridSegPaths
 ):
-    """Per-customer monthly facts and the customer_features mart, delete+insert per month."""
+    """Per-customer monthly facts and the customer_features mart: the months of the partition
+    window are replaced (delete+insert)."""
     gridseg.paths().export_env()
     min_month, max_month = month_window(context)
     yield from dbt.cli(build_args(partition_vars(min_month, max_month)), context=context).stream()

@@ -134,6 +134,8 @@ def _create_by_month(conn: duckdb.DuckDBPyConnection, table: str, query: str, or
         f"select distinct as_of_month from ({query}) order by as_of_month"
     ).fetchall()
     for (month,) in months:
+        if month is None:
+            raise ValueError(f"published table {table}: rows without an as_of_month")
         conn.execute(
             f"insert into pub.{table} select * from ({query}) where as_of_month = ? order by {order}",
             [month],
