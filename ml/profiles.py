@@ -56,9 +56,9 @@ def profile_table(frame: pl.DataFrame, profile_config: dict, with_z: bool = Fals
     )
     means = [pl.col(t).mean().alias(f"{t}_mean") for t in traits]
     sds = [pl.col(t).std(ddof=0).alias(f"{t}_sd") for t in traits]
-    population = data.group_by("as_of_month").agg(pl.len().alias("month_total"), *means, *sds)
+    population = grouped(data, ["as_of_month"], [pl.len().alias("month_total"), *means, *sds])
     population = population.rename({f"{t}_mean": f"{t}_pop" for t in traits})
-    segments = data.group_by("as_of_month", "segment_id").agg(pl.len().alias("n_customers"), *means)
+    segments = grouped(data, ["as_of_month", "segment_id"], [pl.len().alias("n_customers"), *means])
     joined = segments.join(population, on="as_of_month").sort("as_of_month", "segment_id")
     indexes, zs = [], []
     for t in traits:
@@ -90,6 +90,27 @@ def profile_table(frame: pl.DataFrame, profile_config: dict, with_z: bool = Fals
     top = top_traits(table, traits, int(profile_config["top_n"]))
     table = table.with_columns(pl.Series("top_traits", top, dtype=pl.String))
     return table if with_z else table.drop([f"{t}_z" for t in traits])
+
+
+def grouped(data: pl.DataFrame, keys: list[str], aggs: list[pl.Expr]) -> pl.DataFrame:
+    """`data.group_by(keys).agg(aggs)`, reproducible to the last bit.
+
+    Polars' parallel group-by adds up a group's floats in an order that varies from run to run:
+    profile means of the same rows differed in their last bits between two runs. Here each
+    group is reduced on its own, over contiguous columns in row order, the same every time.
+    """
+    if data.height == 0:
+        return data.group_by(keys).agg(aggs)
+    parts = data.partition_by(keys, maintain_order=True, as_dict=True)
+    return pl.concat(
+        [
+            part.rechunk().select(
+                *[pl.lit(v, dtype=data.schema[k]).alias(k) for k, v in zip(keys, key, strict=True)],
+                *aggs,
+            )
+            for key, part in parts.items()
+        ]
+    )
 
 
 def ranked_traits(z_by_trait: dict[str, float | None]) -> list[tuple[str, float]]:
