@@ -58,10 +58,7 @@
     -- `BEGIN` happens here:
     {{ run_hooks(pre_hooks, inside_transaction=True) }}
 
-    {%- if contract_enforced %}
-        {{ get_assert_columns_equivalent(sql) }}
-    {%- endif %}
-
+    {#- an enforced contract is checked by create_table_as, on both paths below -#}
     {%- if full_refresh %}
         {%- if existing_relation is not none %}
             {#- inside the run's transaction (a statement begins it; adapter.drop_relation would
