@@ -206,7 +206,7 @@ def generated(seed, n_customers=60):
 
 
 @pytest.mark.parametrize(
-    ("seed", "window", "chunk"),
+    ("seed", "window", "chunk_customers"),
     [
         (1, ("2022-01", "2024-06"), None),
         (2, ("2023-03", "2023-09"), 7),
@@ -214,10 +214,10 @@ def generated(seed, n_customers=60):
         (4, ("1900-01", "2999-12"), 13),
     ],
 )
-def test_model_matches_the_former_sql(seed, window, chunk, monkeypatch):
+def test_model_matches_the_former_sql(seed, window, chunk_customers, monkeypatch):
     con = warehouse(*generated(seed))
     min_month, max_month = window
-    got = run_model(con, min_month, max_month, chunk, monkeypatch)
+    got = run_model(con, min_month, max_month, chunk_customers, monkeypatch)
     expected = con.execute(
         REFERENCE_SQL + " order by customer_hash, customer_id, month",
         {"min_month": min_month, "max_month": max_month},

@@ -12,11 +12,13 @@ running sum over all history, so every run reads all bills and payments up to `m
 writes the months of its window.
 
 As SQL this was a cross join, three joins back onto it and a window over 37 M customer-months
-at 1M x 36: 140-160 s. Here DuckDB only groups the bills and payments by customer and month;
-the grid, the running balance and the ageing are whole-array NumPy operations. The arithmetic is
-exact: money is summed as integer cents. Customers are processed in ranges of customer_hash and
-the rows are written in customer_hash order (customer-major), as the other monthly facts, so
-that int_customer_trailing_12m's buckets read only their own row groups.
+at 1M x 36: 140-160 s. Here DuckDB only groups the bills and payments by customer and month,
+into temporary tables in customer order (DuckDB holds them within its memory limit: fetched
+into NumPy at once, the 2 GB of grouped rows took the dbt process over 8 GB at 1M). The grid,
+the running balance and the ageing are whole-array NumPy operations, one chunk of customers at
+a time. The arithmetic is exact: money is summed as integer cents. The rows are written in
+customer_hash order (customer-major), as the other monthly facts, so that
+int_customer_trailing_12m's buckets read only their own row groups.
 """
 
 from concurrent.futures import ThreadPoolExecutor
@@ -27,7 +29,6 @@ import pyarrow as pa
 # Customers per chunk. Small enough that a chunk's arrays (tens of MB) reuse freed memory
 # instead of fresh pages: with 125,000 customers, page faults made the arrays 2x slower.
 CHUNK_CUSTOMERS = 31_250
-MAX_CHUNKS = 256
 # Cents beyond this magnitude could not be summed exactly in 64 bits.
 MAX_ABS_CENTS = 2**52
 
@@ -51,8 +52,7 @@ SCHEMA = pa.schema(
     ]
 )
 
-# Per source: (table, month expression, filter, [(fact, type fetched as, SQL over a group)]).
-# Counts are fetched as 32-bit integers: the grouped rows of all customers are held at once.
+# Per source: (table, month expression, filter, [(fact, type kept as, SQL over a group)]).
 SOURCES = {
     "due": (
         "settled",
@@ -219,22 +219,22 @@ def model(dbt, session):
         max_month=max_month,
     )
     n_customers = run("select count(*) from __payments_customers").fetchall()[0][0]
-    n_chunks = max(1, min(MAX_CHUNKS, -(-n_customers // CHUNK_CUSTOMERS)))
+    n_chunks = max(1, -(-n_customers // CHUNK_CUSTOMERS))
 
-    # each source grouped once, for every customer (one scan each); split by chunk below
-    grouped = {}
+    # each source grouped by customer and month once, kept by DuckDB in customer order (within
+    # its memory limit; it spills beyond); a chunk then reads only its own row groups
     for name, (source, month, where, aggregates) in SOURCES.items():
         select = ", ".join(f"cast({sql} as {kind}) as {fact}" for fact, kind, sql in aggregates)
-        rows = run(
+        run(
+            f"create or replace temp table __payments_{name} as "
             f"select c.ci, m.mi, {select} "
             f"from {tables[source]} as s "
             "inner join __payments_customers as c using (customer_id) "
             f"inner join __payments_months as m on m.month = {month} "
             f"where {where} "
-            "group by c.ci, m.mi",
+            "group by c.ci, m.mi order by c.ci",
             max_month=max_month,
-        ).fetchnumpy()
-        grouped[name] = {column: np.ma.getdata(values) for column, values in rows.items()}
+        )
 
     def compute(chunk):
         """The batch of chunk `chunk` (a range of customer_hash), None when it has no customers."""
@@ -247,11 +247,13 @@ def model(dbt, session):
             return None
         first, last = int(customers["ci"][0]), int(customers["ci"][-1])
         facts = {}
-        for rows in grouped.values():
-            mine = np.flatnonzero((rows["ci"] >= first) & (rows["ci"] <= last))
-            part = {name: values[mine] for name, values in rows.items()}
-            part["ci"] = part["ci"] - first
-            facts.update(dense_facts(part, len(customers["ci"]), len(month_keys)))
+        for name in SOURCES:
+            rows = run(
+                f"select * replace (ci - {first} as ci) from __payments_{name} "
+                f"where ci between {first} and {last}"
+            ).fetchnumpy()
+            rows = {column: np.ma.getdata(values) for column, values in rows.items()}
+            facts.update(dense_facts(rows, len(customers["ci"]), len(month_keys)))
         balance, arrears = balances(facts["amount_due"], facts["amount_paid"])
         return chunk_batch(
             customers["customer_id"],
