@@ -33,6 +33,18 @@ def connect_duckdb(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPy
     return duckdb.connect(str(path), read_only=read_only, config=dict(OFFLINE_CONFIG))
 
 
+_UNITS = {"bytes": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}
+
+
+def share_memory_limit(conn: duckdb.DuckDBPyConnection, fraction: float) -> None:
+    """Lower this connection's DuckDB memory limit to `fraction` of what it is, for a step that
+    holds large frames in Python itself (DuckDB would otherwise fill the rest with cached
+    blocks, and the two together pass the machine's budget)."""
+    value, unit = conn.execute("select current_setting('memory_limit')").fetchall()[0][0].split()
+    limit = int(float(value) * _UNITS[unit] * fraction)
+    conn.execute(f"set memory_limit = '{limit}B'")
+
+
 class GridSegPaths(dg.ConfigurableResource):
     """Locations of the landing zone, warehouse, published outputs and model artefacts."""
 

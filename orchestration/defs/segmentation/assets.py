@@ -2,6 +2,7 @@
 
 import base64
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -25,7 +26,7 @@ from orchestration.defs.segmentation.warehouse_io import (
     replace_months,
     upsert_rows,
 )
-from orchestration.defs.warehouse import WAREHOUSE_POOL, GridSegPaths
+from orchestration.defs.warehouse import WAREHOUSE_POOL, GridSegPaths, share_memory_limit
 
 FEATURES_KEY = dg.AssetKey(["marts", "customer_features"])
 
@@ -163,16 +164,30 @@ def scores_and_profiles(context: dg.AssetExecutionContext, gridseg: GridSegPaths
     ml_config = load_config()
     min_month, max_month = month_window(context)
     n_rows, sizes, profiles = 0, {}, []
-    with gridseg.warehouse() as conn:
+
+    def score_and_profile(month, features):
+        scored = score_customers(features, model, ml_config)
+        return month, scored, build_segment_profiles(features, scored, model, ml_config)
+
+    with gridseg.warehouse() as conn, ThreadPoolExecutor(max_workers=1) as worker:
+        # DuckDB reads and writes one month at a time here; Python holds up to three months
+        share_memory_limit(conn, 0.5)
         months = feature_months(conn, min_month, max_month)
-        # one month at a time: a 36-month backfill of 1M customers held at once needs > 20 GB
-        for month in months:
-            features = read_features(conn, month)
-            scored = score_customers(features, model, ml_config)
-            replace_months(conn, "customer_segments_history", scored, [month])
-            profiles.append(build_segment_profiles(features, scored, model, ml_config))
-            n_rows += scored.height
-            sizes = dict(scored.group_by("segment_id").len().sort("segment_id").iter_rows())
+        # One month at a time: a 36-month backfill of 1M customers held at once needs > 20 GB.
+        # A month is scored and profiled on a worker thread while this thread reads the next
+        # month and writes the last one (DuckDB, NumPy and Polars release the GIL): the scoring
+        # alone kept 1.3 of the 2 cores busy. The results are the same, in the same order.
+        pending = None
+        for month in [*months, None]:
+            features = read_features(conn, month) if month is not None else None
+            done = pending.result() if pending is not None else None
+            pending = worker.submit(score_and_profile, month, features) if month else None
+            if done is not None:
+                done_month, scored, profile = done
+                replace_months(conn, "customer_segments_history", scored, [done_month])
+                profiles.append(profile)
+                n_rows += scored.height
+                sizes = dict(scored.group_by("segment_id").len().sort("segment_id").iter_rows())
         if profiles:
             replace_months(
                 conn, "segment_profiles", pl.concat(profiles, how="diagonal_relaxed"), months
