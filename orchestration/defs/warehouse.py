@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,33 +17,49 @@ from orchestration.settings import Paths
 # Every asset that writes the warehouse file runs in this pool; dagster.yaml limits it to 1.
 WAREHOUSE_POOL = "warehouse"
 
-# DuckDB runs offline: only built-in extensions (parquet, json, icu, core_functions); memory is
-# bounded (DuckDB spills beyond it) so that a 1M-customer backfill fits a small machine.
+# DuckDB runs offline: only built-in extensions (parquet, json, icu, core_functions).
 OFFLINE_CONFIG = {
     "autoinstall_known_extensions": False,
     "autoload_known_extensions": False,
-    "memory_limit": os.environ.get("GRIDSEG_DUCKDB_MEMORY", "6GB"),
     "preserve_insertion_order": False,
 }
 
+# DuckDB's memory is bounded (it spills beyond the limit) so that a 1M-customer backfill fits a
+# small machine. The same variable sets the limit of dbt's connection (dbt_project/profiles.yml).
+MEMORY_VARIABLE, DEFAULT_MEMORY = "GRIDSEG_DUCKDB_MEMORY", "6GB"
+_UNITS = {
+    **{unit: 1 for unit in ("", "b", "byte", "bytes")},
+    **{f"{p}b": 1000 ** (i + 1) for i, p in enumerate("kmgt")},
+    **{f"{p}ib": 1024 ** (i + 1) for i, p in enumerate("kmgt")},
+}
 
-def connect_duckdb(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open a DuckDB file without ever downloading an extension."""
-    if not read_only:
+
+def memory_limit_bytes(setting: str | None = None) -> int:
+    """The configured DuckDB memory limit in bytes: `setting`, else GRIDSEG_DUCKDB_MEMORY (as
+    DuckDB reads it: GB = 10**9 bytes, GiB = 2**30)."""
+    text = os.environ.get(MEMORY_VARIABLE, DEFAULT_MEMORY) if setting is None else setting
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*", text)
+    if not match or match[2].lower() not in _UNITS:
+        raise ValueError(
+            f"{MEMORY_VARIABLE}={text!r} is not a memory size: use e.g. 6GB, 5.5GiB or 4000MB"
+        )
+    return int(float(match[1]) * _UNITS[match[2].lower()])
+
+
+def connect_duckdb(
+    path: Path | str | None, read_only: bool = False, memory_share: float = 1.0
+) -> duckdb.DuckDBPyConnection:
+    """Open a DuckDB file (None: in memory) without ever downloading an extension. A step that
+    holds large frames in Python itself takes a `memory_share` of the limit: DuckDB would
+    otherwise fill the rest with cached blocks, and the two together pass the machine's budget."""
+    if path is not None and not read_only:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(str(path), read_only=read_only, config=dict(OFFLINE_CONFIG))
-
-
-_UNITS = {"bytes": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}
-
-
-def share_memory_limit(conn: duckdb.DuckDBPyConnection, fraction: float) -> None:
-    """Lower this connection's DuckDB memory limit to `fraction` of what it is, for a step that
-    holds large frames in Python itself (DuckDB would otherwise fill the rest with cached
-    blocks, and the two together pass the machine's budget)."""
-    value, unit = conn.execute("select current_setting('memory_limit')").fetchall()[0][0].split()
-    limit = int(float(value) * _UNITS[unit] * fraction)
-    conn.execute(f"set memory_limit = '{limit}B'")
+    limit = int(memory_limit_bytes() * memory_share)
+    return duckdb.connect(
+        ":memory:" if path is None else str(path),
+        read_only=read_only,
+        config={**OFFLINE_CONFIG, "memory_limit": f"{limit}B"},
+    )
 
 
 class GridSegPaths(dg.ConfigurableResource):
@@ -54,8 +71,10 @@ class GridSegPaths(dg.ConfigurableResource):
         return Paths.under(Path(self.data_dir)) if self.data_dir else Paths.from_env()
 
     @contextmanager
-    def warehouse(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        conn = connect_duckdb(self.paths().warehouse, read_only=read_only)
+    def warehouse(
+        self, read_only: bool = False, memory_share: float = 1.0
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
+        conn = connect_duckdb(self.paths().warehouse, read_only, memory_share)
         try:
             yield conn
         finally:

@@ -1,21 +1,45 @@
-"""The warehouse connection helpers."""
+"""The warehouse connection helpers: the configured memory limit and a step's share of it."""
 
+import duckdb
 import pytest
 
-from orchestration.defs.warehouse import connect_duckdb, share_memory_limit
+from orchestration.defs.warehouse import connect_duckdb, memory_limit_bytes
 
 
-def limit_bytes(conn):
-    value, unit = conn.execute("select current_setting('memory_limit')").fetchall()[0][0].split()
-    return float(value) * {"MiB": 2**20, "GiB": 2**30}[unit]
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [
+        ("6GB", 6 * 10**9),
+        ("5.5GiB", int(5.5 * 2**30)),
+        ("4000 MB", 4 * 10**9),
+        ("512mib", 512 * 2**20),
+        ("123456B", 123456),
+    ],
+)
+def test_memory_limit_reads_sizes_as_duckdb_does(setting, expected):
+    assert memory_limit_bytes(setting) == expected
 
 
-@pytest.mark.parametrize("fraction", [0.5, 0.25])
-def test_share_memory_limit_lowers_the_connection_limit(tmp_path, fraction):
-    conn = connect_duckdb(tmp_path / "w.duckdb")
-    conn.execute("set memory_limit = '4GiB'")
-    share_memory_limit(conn, fraction)
-    # DuckDB shows the limit to 0.1 GiB
-    assert limit_bytes(conn) == pytest.approx(4 * 2**30 * fraction, rel=0.05)
-    # the connection still works within the lower limit
+@pytest.mark.parametrize("setting", ["lots", "6 GX", "-1GB", ""])
+def test_a_bad_memory_limit_names_the_variable(setting):
+    with pytest.raises(ValueError, match=r"GRIDSEG_DUCKDB_MEMORY=.*is not a memory size"):
+        memory_limit_bytes(setting)
+
+
+def shown(limit_bytes: int) -> str:
+    """How DuckDB shows a limit of `limit_bytes`."""
+    other = duckdb.connect(config={"memory_limit": f"{limit_bytes}B"})
+    return other.execute("select current_setting('memory_limit')").fetchall()[0][0]
+
+
+@pytest.mark.parametrize("share", [1.0, 0.5, 0.25])
+def test_a_connection_gets_its_share_of_the_configured_limit(tmp_path, monkeypatch, share):
+    monkeypatch.setenv("GRIDSEG_DUCKDB_MEMORY", "4GiB")
+    conn = connect_duckdb(tmp_path / "w.duckdb", memory_share=share)
+    limit = conn.execute("select current_setting('memory_limit')").fetchall()[0][0]
+    assert limit == shown(int(4 * 2**30 * share))
+    # the connection still works within its limit, and never loads an extension by itself
     assert conn.execute("select count(*) from range(1000000)").fetchall() == [(1000000,)]
+    assert conn.execute("select current_setting('autoinstall_known_extensions')").fetchall() == [
+        (False,)
+    ]

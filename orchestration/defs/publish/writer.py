@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.defs.warehouse import OFFLINE_CONFIG
+from orchestration.defs.warehouse import connect_duckdb
 
 PUBLISHED_DB = "segments.duckdb"
 PARQUET_DIR = "parquet"
@@ -96,7 +96,8 @@ def publish(warehouse: Path, published_dir: Path) -> dict[str, int]:
     # 1M x 36 history peaked at 13 GB)
     # insertion order kept: the tables are written sorted and copied to Parquet in that order,
     # so the same input gives the same files
-    conn = duckdb.connect(config={**OFFLINE_CONFIG, "preserve_insertion_order": True})
+    conn = connect_duckdb(None)
+    conn.execute("set preserve_insertion_order = true")
     try:
         conn.execute(f"attach '{warehouse}' as wh (read_only)")
         conn.execute(f"attach '{building}' as pub (storage_version '{STORAGE_VERSION}')")

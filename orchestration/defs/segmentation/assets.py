@@ -26,7 +26,7 @@ from orchestration.defs.segmentation.warehouse_io import (
     replace_months,
     upsert_rows,
 )
-from orchestration.defs.warehouse import WAREHOUSE_POOL, GridSegPaths, share_memory_limit
+from orchestration.defs.warehouse import WAREHOUSE_POOL, GridSegPaths
 
 FEATURES_KEY = dg.AssetKey(["marts", "customer_features"])
 
@@ -169,9 +169,12 @@ def scores_and_profiles(context: dg.AssetExecutionContext, gridseg: GridSegPaths
         scored = score_customers(features, model, ml_config)
         return month, scored, build_segment_profiles(features, scored, model, ml_config)
 
-    with gridseg.warehouse() as conn, ThreadPoolExecutor(max_workers=1) as worker:
-        # DuckDB reads and writes one month at a time here; Python holds up to three months
-        share_memory_limit(conn, 0.5)
+    # DuckDB reads and writes one month at a time here and Python holds up to three months:
+    # DuckDB gets half the memory limit
+    with (
+        gridseg.warehouse(memory_share=0.5) as conn,
+        ThreadPoolExecutor(max_workers=1) as worker,
+    ):
         months = feature_months(conn, min_month, max_month)
         # One month at a time: a 36-month backfill of 1M customers held at once needs > 20 GB.
         # A month is scored and profiled on a worker thread while this thread reads the next
@@ -181,7 +184,9 @@ def scores_and_profiles(context: dg.AssetExecutionContext, gridseg: GridSegPaths
         for month in [*months, None]:
             features = read_features(conn, month) if month is not None else None
             done = pending.result() if pending is not None else None
-            pending = worker.submit(score_and_profile, month, features) if month else None
+            pending = (
+                worker.submit(score_and_profile, month, features) if month is not None else None
+            )
             if done is not None:
                 done_month, scored, profile = done
                 replace_months(conn, "customer_segments_history", scored, [done_month])
