@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from orchestration.defs.dbt.cli_args import build_args, partition_vars
+from orchestration.defs.dbt.cli_args import build_args, numpy_model_vars, partition_vars
 
 
 def test_partition_window_becomes_dbt_vars():
@@ -27,3 +27,7 @@ def test_malformed_month_is_refused(bad):
 def test_empty_window_is_refused():
     with pytest.raises(ValueError, match="empty"):
         partition_vars("2025-12", "2025-01")
+
+
+def test_numpy_models_get_half_the_duckdb_limit_in_bytes():
+    assert numpy_model_vars(6 * 10**9) == {"numpy_model_duckdb_memory": "3000000000B"}

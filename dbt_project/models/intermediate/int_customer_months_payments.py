@@ -21,10 +21,9 @@ customer_hash order (customer-major), as the other monthly facts, so that
 int_customer_trailing_12m's buckets read only their own row groups.
 """
 
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 import pyarrow as pa
+from numpy_models import arrow_array, pipelined
 
 # Customers per chunk. Small enough that a chunk's arrays (tens of MB) reuse freed memory
 # instead of fresh pages: with 125,000 customers, page faults made the arrays 2x slower.
@@ -133,14 +132,6 @@ def balances(amount_due, amount_paid):
     return balance, np.maximum(balance - recent, 0)
 
 
-def money(cents):
-    """A DECIMAL(18, 2) Arrow array from int64 cents (two's complement in 128 bits)."""
-    words = np.empty((len(cents), 2), dtype=np.int64)
-    words[:, 0] = cents
-    words[:, 1] = cents >> 63
-    return pa.Array.from_buffers(MONEY, len(cents), [None, pa.py_buffer(words)])
-
-
 def chunk_batch(customers, hashes, month_keys, facts, balance, arrears, keep):
     """The chunk's rows, customer-major (customers in customer_hash order, then months), for the
     months `keep` (column indexes of the dense arrays)."""
@@ -156,12 +147,12 @@ def chunk_batch(customers, hashes, month_keys, facts, balance, arrears, keep):
     columns = {
         "customer_id": pa.array(customers, pa.string()).take(customer_rows),
         "month": pa.array([month_keys[i] for i in keep], pa.string()).take(month_rows),
-        "balance_end": money(flat(balance)),
-        "arrears_over_60d": money(flat(arrears)),
+        "balance_end": arrow_array(MONEY, flat(balance)),
+        "arrears_over_60d": arrow_array(MONEY, flat(arrears)),
         "customer_hash": pa.array(hashes, pa.uint64()).take(customer_rows),
     }
     for name, values in facts.items():
-        columns[name] = money(flat(values)) if SCHEMA.field(name).type == MONEY else flat(values)
+        columns[name] = arrow_array(SCHEMA.field(name).type, flat(values))
     return pa.record_batch([columns[field.name] for field in SCHEMA], schema=SCHEMA)
 
 
@@ -265,22 +256,11 @@ def model(dbt, session):
             keep,
         )
 
-    def batches():
-        try:
-            # The next chunk is computed on a worker thread while DuckDB writes this one.
-            with ThreadPoolExecutor(max_workers=1) as worker:
-                pending = worker.submit(compute, 0)
-                for chunk in range(1, n_chunks + 1):
-                    batch = pending.result()
-                    if chunk < n_chunks:
-                        pending = worker.submit(compute, chunk)
-                    if batch is not None:
-                        yield batch
-        finally:
-            # The temporary tables hold about 2 GB at 1M customers: left to the end of the dbt
-            # run, they took the next model (the trailing sums) over 8 GB.
-            for table in ["customers", "months", *SOURCES]:
-                connection.execute(f"drop table if exists __payments_{table}")
-            connection.close()
+    def cleanup():
+        # The temporary tables hold about 2 GB at 1M customers: left to the end of the dbt run,
+        # they took the next model (the trailing sums) over 8 GB.
+        for table in ["customers", "months", *SOURCES]:
+            connection.execute(f"drop table if exists __payments_{table}")
+        connection.close()
 
-    return pa.RecordBatchReader.from_batches(SCHEMA, batches())
+    return pa.RecordBatchReader.from_batches(SCHEMA, pipelined(compute, n_chunks, cleanup))

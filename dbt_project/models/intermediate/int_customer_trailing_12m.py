@@ -15,10 +15,9 @@ Customers are processed one hash range at a time (the facts are stored in custom
 so each range reads only its own row groups); rows are streamed to dbt as Arrow batches.
 """
 
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 import pyarrow as pa
+from numpy_models import arrow_array, pipelined
 
 # 12-month windows: the month and the 11 before; `last_3m`: the month and the 2 before;
 # `year_ago`: months 14..12 before. A grid starts YEAR_AGO_START months before the first output.
@@ -207,26 +206,6 @@ def check_range(name, values):
         )
 
 
-def arrow_column(field, values, valid):
-    """An Arrow array of `field` from flat numpy values (int64 unscaled for a decimal, or the
-    (high, low) words of a 128-bit one) and a validity mask (None: all valid)."""
-    n = len(values[1]) if isinstance(values, tuple) else len(values)
-    if valid is None or valid.all():
-        validity, nulls = None, 0
-    else:
-        validity = pa.py_buffer(np.packbits(valid, bitorder="little"))
-        nulls = n - int(np.count_nonzero(valid))
-    if pa.types.is_decimal(field.type):
-        high, low = values if isinstance(values, tuple) else (values >> 63, values)
-        words = np.empty((n, 2), dtype=np.uint64)
-        words[:, 0] = low.astype(np.uint64)
-        words[:, 1] = high.astype(np.uint64)
-        data = pa.py_buffer(words)
-    else:
-        data = pa.py_buffer(np.ascontiguousarray(values, dtype=field.type.to_pandas_dtype()))
-    return pa.Array.from_buffers(field.type, n, [validity, data], null_count=nulls)
-
-
 # ---------------------------------------------------------------- one bucket
 
 
@@ -338,7 +317,7 @@ def bucket_batch(schema, customers, hashes, month_keys, columns):
             if isinstance(values, tuple)
             else values.reshape(-1)
         )
-        arrays.append(arrow_column(field, flat, None if valid is None else valid.reshape(-1)))
+        arrays.append(arrow_array(field.type, flat, None if valid is None else valid.reshape(-1)))
     return pa.record_batch(arrays, schema=schema)
 
 
@@ -369,6 +348,9 @@ def model(dbt, session):
         on_schema_change="fail",
     )
     min_month, max_month = dbt.config.get("min_month"), dbt.config.get("max_month")
+    # DuckDB's memory limit while the arrays are held, and the profile's limit after
+    duckdb_memory = dbt.config.get("duckdb_memory")
+    profile_memory = dbt.config.get("profile_duckdb_memory")
     relations = {
         "versions": dbt.ref("stg_cis__customer_versions"),
         "billing": dbt.ref("int_customer_months_billing"),
@@ -438,15 +420,15 @@ def model(dbt, session):
         )
 
     def batches():
-        # The next bucket is computed on a worker thread while DuckDB writes this one (numpy and
-        # DuckDB release the GIL): the two cores overlap. One worker: buckets stay in order.
-        with ThreadPoolExecutor(max_workers=1) as worker:
-            pending = worker.submit(compute, 0)
-            for bucket in range(1, n_buckets + 1):
-                batch = pending.result()
-                if bucket < n_buckets:
-                    pending = worker.submit(compute, bucket)
-                if batch is not None:
-                    yield batch
+        # DuckDB's buffers and the arrays share the budget. With the profile's whole limit, the
+        # output DuckDB buffers took the dbt process past 8 GB at 1M customers. dbt-duckdb sets
+        # the profile's settings again on the cursor that writes the rows: so the lower limit is
+        # set here, when that cursor asks for the first batch.
+        connection.execute(f"set memory_limit = '{duckdb_memory}'")
+        try:
+            # the next bucket is computed while DuckDB writes this one
+            yield from pipelined(compute, n_buckets)
+        finally:
+            connection.execute(f"set memory_limit = '{profile_memory}'")
 
     return pa.RecordBatchReader.from_batches(schema, batches())

@@ -4,11 +4,11 @@ separate @dbt_assets so that each gets the right partitions and backfill policy.
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from orchestration.defs.dbt.cli_args import build_args, partition_vars
+from orchestration.defs.dbt.cli_args import build_args, numpy_model_vars, partition_vars
 from orchestration.defs.dbt.project import dbt_project
 from orchestration.defs.dbt.translator import GridSegDbtTranslator
 from orchestration.defs.partitions import month_window, monthly_partitions
-from orchestration.defs.warehouse import WAREHOUSE_POOL, GridSegPaths
+from orchestration.defs.warehouse import WAREHOUSE_POOL, GridSegPaths, memory_limit_bytes
 
 # The monthly models: dbt's incremental ones, and customer_features, built one customer bucket at
 # a time by the project's own bucketed_incremental materialization, which replaces the months of
@@ -51,4 +51,8 @@ def dbt_monthly_models(
     window are replaced (delete+insert)."""
     gridseg.paths().export_env()
     min_month, max_month = month_window(context)
-    yield from dbt.cli(build_args(partition_vars(min_month, max_month)), context=context).stream()
+    dbt_vars = {
+        **partition_vars(min_month, max_month),
+        **numpy_model_vars(memory_limit_bytes()),
+    }
+    yield from dbt.cli(build_args(dbt_vars), context=context).stream()
