@@ -1,5 +1,5 @@
 {# customer_features is computed one customer bucket at a time, each bucket inserted straight into
-   the model's table (the bucketed_incremental materialization): the account attributes in force
+   the model's table (the window_incremental materialization): the account attributes in force
    at each month end, joined to the trailing aggregates that int_customer_trailing_12m (a Python
    model) computes over dense customer x month arrays. At 1M customers x 36 months, one statement
    for everything spilled to disk. #}
@@ -36,7 +36,7 @@
 
 {# The features of `months`: the account attributes in force at each month end (asof join on the
    versions), joined to the trailing aggregates of int_customer_trailing_12m. Filtered with
-   in_current_bucket, so that the bucketed_incremental materialization runs it one customer
+   in_current_bucket, so that the window_incremental materialization runs it one customer
    bucket at a time (the trailing rows are stored in customer_hash order: a bucket reads only
    its own row groups). #}
 {% macro customer_features_sql(months) -%}

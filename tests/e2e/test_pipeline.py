@@ -1,9 +1,12 @@
 """The whole graph, materialised for real on small generated data, asserted on what users read."""
 
 import json
+import os
 import re
+import shutil
 import subprocess
 
+import duckdb
 import polars as pl
 from sklearn.metrics import adjusted_rand_score
 
@@ -148,7 +151,7 @@ def test_segments_recover_planted_archetypes(pipeline):
 
 
 def test_features_do_not_depend_on_the_customer_buckets(pipeline, tmp_path):
-    """customer_features rebuilt from nothing in 8 customer buckets (its bucketed_incremental
+    """customer_features rebuilt from nothing in 8 customer buckets (its window_incremental
     materialization, full refresh) is row for row the table the pipeline built in one bucket."""
     paths, months = pipeline["paths"], pipeline["months"]
     before = read(paths.warehouse, "select * from marts.customer_features order by all")
@@ -167,6 +170,34 @@ def test_features_do_not_depend_on_the_customer_buckets(pipeline, tmp_path):
     )
     assert len(buckets) == 8, f"expected 8 customer buckets, found {sorted(buckets)}"
     after = read(paths.warehouse, "select * from marts.customer_features order by all")
+    assert after.height == before.height > 0
+    assert after.equals(before)
+
+
+def test_a_python_model_whose_columns_changed_fails_and_keeps_its_rows(pipeline, tmp_path):
+    """window_incremental writes a Python model's months in one transaction, after checking its
+    columns: a table whose columns are no longer the model's is named, and not touched."""
+    paths, months = pipeline["paths"], pipeline["months"]
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(paths.warehouse, warehouse)
+    with duckdb.connect(str(warehouse)) as conn:
+        conn.execute(
+            "alter table intermediate.int_customer_trailing_12m add column retired_feature integer"
+        )
+    query = "select * from intermediate.int_customer_trailing_12m order by all"
+    before = read(warehouse, query)
+    dbt_vars = {"min_month": months[0], "max_month": months[-1]}
+    run = subprocess.run(
+        [DBT_EXECUTABLE, "run", "--select", "int_customer_trailing_12m",
+         "--profiles-dir", ".", "--target-path", str(tmp_path / "target"),
+         "--log-path", str(tmp_path / "logs"), "--vars", json.dumps(dbt_vars)],
+        cwd=DBT_PROJECT_DIR, capture_output=True, text=True, check=False,
+        env={**os.environ, "GRIDSEG_WAREHOUSE": str(warehouse)},
+    )  # fmt: skip
+    assert run.returncode != 0
+    assert "int_customer_trailing_12m: the model's columns" in run.stdout
+    assert "retired_feature" in run.stdout and "--full-refresh" in run.stdout
+    after = read(warehouse, query)
     assert after.height == before.height > 0
     assert after.equals(before)
 

@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='billing_month',
+{{ config(materialized='window_incremental', unique_key='billing_month',
     on_schema_change='fail') }}
 -- One row per customer x billing month (month of period_end): energy, TOU split, demand, revenue.
 with bills as (

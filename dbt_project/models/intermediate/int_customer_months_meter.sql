@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='month',
+{{ config(materialized='window_incremental', unique_key='month',
     on_schema_change='fail') }}
 -- One row per customer x month of AMI interval reads: energy and load-shape sums
 -- (peak hours 17:00-21:00, night 00:00-06:00, off-peak 23:00-07:00, weekday vs weekend days).

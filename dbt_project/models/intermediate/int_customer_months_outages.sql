@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='month',
+{{ config(materialized='window_incremental', unique_key='month',
     on_schema_change='fail') }}
 -- One row per customer x month with interruptions that started in the month. Affected customers
 -- are those listed in outage_customers; an outage with no listed customers affects every

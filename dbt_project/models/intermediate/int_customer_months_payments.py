@@ -161,8 +161,8 @@ def chunk_batch(customers, hashes, month_keys, facts, balance, arrears, keep):
 
 def model(dbt, session):
     dbt.config(
-        materialized="incremental",
-        incremental_strategy="delete+insert",
+        # the run's months replaced straight in the table (macros/window_incremental.sql)
+        materialized="window_incremental",
         unique_key="month",
         on_schema_change="fail",
     )

@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='month',
+{{ config(materialized='window_incremental', unique_key='month',
     on_schema_change='fail') }}
 -- One row per customer x month: work orders opened in the month by category and channel (a
 -- contact counts even if the case is later cancelled), and the resolution time and survey

@@ -342,8 +342,8 @@ def scaled(column, scale):
 
 def model(dbt, session):
     dbt.config(
-        materialized="incremental",
-        incremental_strategy="delete+insert",
+        # the run's months replaced straight in the table (macros/window_incremental.sql)
+        materialized="window_incremental",
         unique_key="as_of_month",
         on_schema_change="fail",
     )

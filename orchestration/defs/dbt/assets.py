@@ -10,10 +10,10 @@ from orchestration.defs.dbt.translator import GridSegDbtTranslator
 from orchestration.defs.partitions import month_window, monthly_partitions
 from orchestration.defs.warehouse import WAREHOUSE_POOL, GridSegPaths, memory_limit_bytes
 
-# The monthly models: dbt's incremental ones, and customer_features, built one customer bucket at
-# a time by the project's own bucketed_incremental materialization, which replaces the months of
-# the partition window.
-INCREMENTAL_SELECT = "config.materialized:incremental config.materialized:bucketed_incremental"
+# The monthly models: those of the project's own window_incremental materialization, which
+# replaces the months of the partition window straight in the table (customer_features one
+# customer bucket at a time), and any of dbt's incremental ones.
+INCREMENTAL_SELECT = "config.materialized:window_incremental config.materialized:incremental"
 
 
 @dbt_assets(
