@@ -12,8 +12,8 @@ from orchestration.defs.warehouse import WAREHOUSE_POOL, GridSegPaths, memory_li
 
 # The monthly models: those of the project's own window_incremental materialization, which
 # replaces the months of the partition window straight in the table (customer_features one
-# customer bucket at a time), and any of dbt's incremental ones.
-INCREMENTAL_SELECT = "config.materialized:window_incremental config.materialized:incremental"
+# customer bucket at a time). A model must use it to get the partition window.
+INCREMENTAL_SELECT = "config.materialized:window_incremental"
 
 
 @dbt_assets(
