@@ -3,9 +3,9 @@
     python -m orchestration.backfill --from 2023-01 --to 2025-12 [--retrain]
 
 Loads new landing files, rebuilds staging, recomputes the monthly features of the range in one
-dbt invocation (delete+insert per month), scores and profiles the range with the current model
-(or retrains first with --retrain, or when no model exists yet) and republishes. Runs are
-recorded in the Dagster instance (DAGSTER_HOME) and show in the UI.
+dbt invocation (the months of the range replaced), scores and profiles the range with the
+current model (or retrains first with --retrain, or when no model exists yet) and republishes.
+Runs are recorded in the Dagster instance (DAGSTER_HOME) and show in the UI.
 """
 
 from __future__ import annotations

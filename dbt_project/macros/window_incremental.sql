@@ -11,7 +11,9 @@
    the whole unsigned 64-bit hash range, and name a macro returning the number of buckets
    (`bucket_count_macro`): the SQL then runs once per bucket, with the bucket's bounds in place
    of the whole range. Python models (dbt-duckdb runs them and writes their rows through a
-   cursor of its own) do the delete and the insert in that cursor's one transaction.
+   cursor of its own) do the delete and the insert in that cursor's one transaction, after
+   comparing the model's columns (names and types) with the table's; their hooks must be
+   `transaction: false`, and persist_docs does not apply to them.
 
    Config: unique_key (the partition column, 'YYYY-MM'), bucket_count_macro (SQL, optional),
    on_schema_change ('fail' is the only policy) and an enforced contract (SQL), honoured as dbt's
@@ -43,28 +45,38 @@
 {%- endmacro %}
 
 {# The Python that writes a Python model's rows (`df`, as dbt-duckdb's own py_write_table does)
-   in one transaction of dbt-duckdb's writing cursor: a new table, or the partition window of
-   the existing one replaced, after checking that the model's columns are still the table's. #}
-{% macro window_incremental_python(relation, compiled_code, replace_table, window_filter) -%}
+   in one transaction of dbt-duckdb's writing cursor: a new table (replacing `existing`, if
+   any), or the partition window of the existing table replaced, after checking that the
+   model's columns are still the table's. #}
+{% macro window_incremental_python(relation, compiled_code, existing, replace_table, window_filter) -%}
 {{ compiled_code }}
 
 
 def materialize(df, con):
+    import contextlib
+
+    import duckdb
+
     target = {{ relation | string | tojson }}
     source = {{ ("__dbt_window_incremental_" ~ relation.identifier) | tojson }}
     con.register(source, df)
+    con.execute("begin")
     try:
-        con.execute("begin")
         {%- if replace_table %}
-        con.execute(f"drop table if exists {target}")
+        {%- if existing is not none %}
+        con.execute({{ ("drop " ~ existing.type ~ " if exists " ~ existing ~ " cascade") | tojson }})
+        {%- endif %}
         con.execute(f"create table {target} as select * from {source}")
         {%- else %}
-        produced = list(zip(con.table(source).columns, map(str, con.table(source).types)))
-        existing = [tuple(row[:2]) for row in con.execute(f"describe {target}").fetchall()]
+        produced = dict(zip(con.table(source).columns, map(str, con.table(source).types)))
+        existing = {row[0]: row[1] for row in con.execute(f"describe {target}").fetchall()}
         if produced != existing:
+            changed = [(c, existing[c], produced[c]) for c in produced if existing.get(c, produced[c]) != produced[c]]
             raise RuntimeError(
-                f"{{ model.name }}: the model's columns {produced} are not the columns of "
-                f"{target} {existing}: run it with --full-refresh to rebuild the table"
+                f"{{ model.name }}: the model's columns are not the columns of {target}: "
+                f"gone {sorted(set(existing) - set(produced))}, "
+                f"new {sorted(set(produced) - set(existing))}, type changed {changed}. "
+                "Run it with --full-refresh to rebuild the table."
             )
         {%- if window_filter %}
         con.execute(f"delete from {target} where " + {{ window_filter | tojson }})
@@ -73,7 +85,9 @@ def materialize(df, con):
         {%- endif %}
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        # a failed commit has ended the transaction already
+        with contextlib.suppress(duckdb.Error):
+            con.execute("rollback")
         raise
     finally:
         con.unregister(source)
@@ -102,10 +116,16 @@ def materialize(df, con):
 
     {%- if language == 'python' %}
         {#- dbt-duckdb writes the rows through a cursor of its own, in the transaction the
-            generated code opens; this connection must hold no transaction on the table -#}
+            generated code opens; this connection must hold no transaction on the table, so
+            hooks run outside any transaction (and persist_docs is not applied) -#}
+        {%- if (pre_hooks + post_hooks) | selectattr('transaction') | list %}
+            {{ exceptions.raise_compiler_error(
+                "window_incremental runs the hooks of a Python model outside a transaction: "
+                ~ "give those of " ~ model.name ~ " `transaction: false`") }}
+        {%- endif %}
         {{ run_hooks(pre_hooks, inside_transaction=False) }}
         {%- call statement('main', language='python') -%}
-            {{ window_incremental_python(target_relation, compiled_code, full_refresh, window_filter) }}
+            {{ window_incremental_python(target_relation, compiled_code, existing_relation, full_refresh, window_filter) }}
         {%- endcall -%}
         {%- if existing_relation is not none and full_refresh %}
             {%- do adapter.cache_dropped(existing_relation) -%}

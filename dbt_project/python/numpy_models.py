@@ -19,6 +19,8 @@ def arrow_array(arrow_type: pa.DataType, values, valid=None) -> pa.Array:
     """An Arrow array of `arrow_type` from flat NumPy values and a validity mask (None: all
     valid). A decimal takes its unscaled int64 values, or the (high int64, low uint64) words of
     a 128-bit integer; no value goes through floating point."""
+    if pa.types.is_boolean(arrow_type):
+        raise TypeError("arrow_array: Arrow stores booleans as bits; use pa.array(values)")
     n = len(values[1]) if isinstance(values, tuple) else len(values)
     if valid is None or valid.all():
         validity, nulls = None, 0

@@ -27,18 +27,23 @@ OFFLINE_CONFIG = {
 # DuckDB's memory is bounded (it spills beyond the limit) so that a 1M-customer backfill fits a
 # small machine. The same variable sets the limit of dbt's connection (dbt_project/profiles.yml).
 MEMORY_VARIABLE, DEFAULT_MEMORY = "GRIDSEG_DUCKDB_MEMORY", "6GB"
-_UNITS = {
-    **{unit: 1 for unit in ("", "b", "byte", "bytes")},
-    **{f"{p}b": 1000 ** (i + 1) for i, p in enumerate("kmgt")},
-    **{f"{p}ib": 1024 ** (i + 1) for i, p in enumerate("kmgt")},
-}
+# The units DuckDB accepts, in lower case (a bare number is refused, as DuckDB refuses it).
+_UNITS = {"b": 1, "byte": 1, "bytes": 1}
+for _power, (_letter, _name) in enumerate(
+    [("k", "kilo"), ("m", "mega"), ("g", "giga"), ("t", "tera")], start=1
+):
+    _UNITS |= {unit: 1000**_power for unit in (_letter, f"{_letter}b", f"{_name}byte")}
+    _UNITS |= {f"{_name}bytes": 1000**_power, f"{_letter}ib": 1024**_power}
+# A step that holds large arrays in Python beside DuckDB (scoring, the trailing sums) leaves
+# DuckDB this share of the limit.
+ARRAY_STEP_MEMORY_SHARE = 0.5
 
 
 def memory_limit_bytes(setting: str | None = None) -> int:
     """The configured DuckDB memory limit in bytes: `setting`, else GRIDSEG_DUCKDB_MEMORY (as
     DuckDB reads it: GB = 10**9 bytes, GiB = 2**30)."""
     text = os.environ.get(MEMORY_VARIABLE, DEFAULT_MEMORY) if setting is None else setting
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*", text)
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)\s*", text)
     if not match or match[2].lower() not in _UNITS:
         raise ValueError(
             f"{MEMORY_VARIABLE}={text!r} is not a memory size: use e.g. 6GB, 5.5GiB or 4000MB"

@@ -29,5 +29,5 @@ def test_empty_window_is_refused():
         partition_vars("2025-12", "2025-01")
 
 
-def test_numpy_models_get_half_the_duckdb_limit_in_bytes():
-    assert numpy_model_vars(6 * 10**9) == {"numpy_model_duckdb_memory": "3000000000B"}
+def test_numpy_models_get_their_share_of_the_duckdb_limit_in_bytes():
+    assert numpy_model_vars(6 * 10**9, 0.5) == {"numpy_model_duckdb_memory": "3000000000B"}

@@ -349,8 +349,8 @@ def model(dbt, session):
     )
     min_month, max_month = dbt.config.get("min_month"), dbt.config.get("max_month")
     # DuckDB's memory limit while the arrays are held, and the profile's limit after
-    duckdb_memory = dbt.config.get("duckdb_memory")
     profile_memory = dbt.config.get("profile_duckdb_memory")
+    duckdb_memory = dbt.config.get("duckdb_memory") or profile_memory
     relations = {
         "versions": dbt.ref("stg_cis__customer_versions"),
         "billing": dbt.ref("int_customer_months_billing"),

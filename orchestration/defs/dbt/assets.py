@@ -8,7 +8,12 @@ from orchestration.defs.dbt.cli_args import build_args, numpy_model_vars, partit
 from orchestration.defs.dbt.project import dbt_project
 from orchestration.defs.dbt.translator import GridSegDbtTranslator
 from orchestration.defs.partitions import month_window, monthly_partitions
-from orchestration.defs.warehouse import WAREHOUSE_POOL, GridSegPaths, memory_limit_bytes
+from orchestration.defs.warehouse import (
+    ARRAY_STEP_MEMORY_SHARE,
+    WAREHOUSE_POOL,
+    GridSegPaths,
+    memory_limit_bytes,
+)
 
 # The monthly models: those of the project's own window_incremental materialization, which
 # replaces the months of the partition window straight in the table (customer_features one
@@ -48,11 +53,11 @@ def dbt_monthly_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, gridseg: GridSegPaths
 ):
     """Per-customer monthly facts and the customer_features mart: the months of the partition
-    window are replaced (delete+insert)."""
+    window are replaced in one transaction (window_incremental: delete, then insert)."""
     gridseg.paths().export_env()
     min_month, max_month = month_window(context)
     dbt_vars = {
         **partition_vars(min_month, max_month),
-        **numpy_model_vars(memory_limit_bytes()),
+        **numpy_model_vars(memory_limit_bytes(), ARRAY_STEP_MEMORY_SHARE),
     }
     yield from dbt.cli(build_args(dbt_vars), context=context).stream()

@@ -15,14 +15,10 @@ def partition_vars(min_month: str, max_month: str) -> dict[str, str]:
     return {"min_month": min_month, "max_month": max_month}
 
 
-# The share of DuckDB's memory limit left to it while a NumPy Python model runs: the model's
-# arrays and the output DuckDB buffers share the budget (dbt macro duckdb_memory_limit).
-NUMPY_MODEL_MEMORY_SHARE = 0.5
-
-
-def numpy_model_vars(limit_bytes: int) -> dict[str, str]:
-    """The dbt var that lowers DuckDB's memory limit of `limit_bytes` while a NumPy model runs."""
-    return {"numpy_model_duckdb_memory": f"{int(limit_bytes * NUMPY_MODEL_MEMORY_SHARE)}B"}
+def numpy_model_vars(limit_bytes: int, share: float) -> dict[str, str]:
+    """The dbt var that gives DuckDB `share` of its `limit_bytes` memory limit while a NumPy
+    Python model holds its arrays (the model's config `duckdb_memory`)."""
+    return {"numpy_model_duckdb_memory": f"{int(limit_bytes * share)}B"}
 
 
 def build_args(dbt_vars: dict[str, str] | None = None) -> list[str]:

@@ -26,7 +26,7 @@ from orchestration.defs.segmentation.warehouse_io import (
     replace_months,
     upsert_rows,
 )
-from orchestration.defs.warehouse import WAREHOUSE_POOL, GridSegPaths
+from orchestration.defs.warehouse import ARRAY_STEP_MEMORY_SHARE, WAREHOUSE_POOL, GridSegPaths
 
 FEATURES_KEY = dg.AssetKey(["marts", "customer_features"])
 
@@ -170,9 +170,9 @@ def scores_and_profiles(context: dg.AssetExecutionContext, gridseg: GridSegPaths
         return month, scored, build_segment_profiles(features, scored, model, ml_config)
 
     # DuckDB reads and writes one month at a time here and Python holds up to three months:
-    # DuckDB gets half the memory limit
+    # DuckDB gets a share of the memory limit
     with (
-        gridseg.warehouse(memory_share=0.5) as conn,
+        gridseg.warehouse(memory_share=ARRAY_STEP_MEMORY_SHARE) as conn,
         ThreadPoolExecutor(max_workers=1) as worker,
     ):
         months = feature_months(conn, min_month, max_month)
