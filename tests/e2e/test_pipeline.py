@@ -174,29 +174,65 @@ def test_features_do_not_depend_on_the_customer_buckets(pipeline, tmp_path):
     assert after.equals(before)
 
 
-def test_a_python_model_whose_columns_changed_fails_and_keeps_its_rows(pipeline, tmp_path):
-    """window_incremental writes a Python model's months in one transaction, after checking its
-    columns: a table whose columns are no longer the model's is named, and not touched."""
-    paths, months = pipeline["paths"], pipeline["months"]
+def run_dbt_on_a_copy(pipeline, tmp_path, model: str, change_sql: str, months: list[str]):
+    """`dbt run` of `model` for `months` on a copy of the pipeline's warehouse, after
+    `change_sql` there; returns the finished process and the copy's path."""
     warehouse = tmp_path / "warehouse.duckdb"
-    shutil.copy(paths.warehouse, warehouse)
+    shutil.copy(pipeline["paths"].warehouse, warehouse)
     with duckdb.connect(str(warehouse)) as conn:
-        conn.execute(
-            "alter table intermediate.int_customer_trailing_12m add column retired_feature integer"
-        )
-    query = "select * from intermediate.int_customer_trailing_12m order by all"
-    before = read(warehouse, query)
+        conn.execute(change_sql)
     dbt_vars = {"min_month": months[0], "max_month": months[-1]}
     run = subprocess.run(
-        [DBT_EXECUTABLE, "run", "--select", "int_customer_trailing_12m",
+        [DBT_EXECUTABLE, "run", "--select", model,
          "--profiles-dir", ".", "--target-path", str(tmp_path / "target"),
          "--log-path", str(tmp_path / "logs"), "--vars", json.dumps(dbt_vars)],
         cwd=DBT_PROJECT_DIR, capture_output=True, text=True, check=False,
         env={**os.environ, "GRIDSEG_WAREHOUSE": str(warehouse)},
     )  # fmt: skip
+    return run, warehouse
+
+
+def test_a_python_model_whose_columns_changed_fails_and_keeps_its_rows(pipeline, tmp_path):
+    """window_incremental writes a Python model's months in one transaction, after checking its
+    columns: a table whose columns are no longer the model's is named, and not touched."""
+    table = "intermediate.int_customer_trailing_12m"
+    query = f"select * from {table} order by all"
+    before = read(pipeline["paths"].warehouse, query)
+    run, warehouse = run_dbt_on_a_copy(
+        pipeline,
+        tmp_path,
+        "int_customer_trailing_12m",
+        f"alter table {table} add column retired_feature integer",
+        pipeline["months"],
+    )
     assert run.returncode != 0
     assert "int_customer_trailing_12m: the model's columns" in run.stdout
     assert "retired_feature" in run.stdout and "--full-refresh" in run.stdout
+    after = read(warehouse, query).drop("retired_feature")
+    assert after.height == before.height > 0
+    assert after.equals(before)
+
+
+def test_window_months_that_lost_every_row_are_emptied(pipeline, tmp_path):
+    """A month of the run's window whose source rows are all gone (an extract re-sent empty)
+    loses its monthly facts; the months outside the window keep theirs."""
+    months = pipeline["months"]
+    window = months[-3:]
+    table = "intermediate.int_customer_months_work_orders"
+    between = f"month between '{window[0]}' and '{window[-1]}'"
+    query = f"select * from {table} where not ({between}) order by all"
+    before = read(pipeline["paths"].warehouse, query)
+    in_window = f"select count(*) as n from {table} where {between}"
+    assert read(pipeline["paths"].warehouse, in_window)["n"][0] > 0
+    run, warehouse = run_dbt_on_a_copy(
+        pipeline,
+        tmp_path,
+        "int_customer_months_work_orders",
+        "delete from staging.stg_crm__work_orders",
+        window,
+    )
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert read(warehouse, in_window)["n"][0] == 0
     after = read(warehouse, query)
     assert after.height == before.height > 0
     assert after.equals(before)
