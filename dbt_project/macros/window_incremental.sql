@@ -25,8 +25,8 @@
         '18446744073709551615::ubigint /* bucket upper bound */']) -}}
 {%- endmacro %}
 
-{# In a window_incremental model built in buckets: `expr` (an unsigned 64-bit customer hash) lies in the bucket
-   being built. Compiled, it is true for every customer. #}
+{# In a window_incremental model built in buckets: `expr` (an unsigned 64-bit customer hash)
+   lies in the bucket being built. Compiled, it is true for every customer. #}
 {% macro in_current_bucket(expr) -%}
     {%- set markers = bucket_bound_markers() -%}
     {{ expr }} between {{ markers[0] }} and {{ markers[1] }}
@@ -37,8 +37,8 @@
     {%- set lower_marker, upper_marker = bucket_bound_markers() -%}
     {%- if lower_marker not in sql or upper_marker not in sql -%}
         {{ exceptions.raise_compiler_error(
-            "Model " ~ model.name ~ " is materialized as window_incremental in buckets but its SQL has no "
-            ~ "in_current_bucket(...) filter: every bucket would insert every row.") }}
+            "Model " ~ model.name ~ " is materialized as window_incremental in buckets but its "
+            ~ "SQL has no in_current_bucket(...) filter: every bucket would insert every row.") }}
     {%- endif -%}
     {%- set bounds = customer_hash_bounds(bucket, n_buckets) -%}
     {{- sql | replace(lower_marker, bounds[0] ~ '::ubigint') | replace(upper_marker, bounds[1] ~ '::ubigint') -}}
@@ -71,7 +71,11 @@ def materialize(df, con):
         produced = dict(zip(con.table(source).columns, map(str, con.table(source).types)))
         existing = {row[0]: row[1] for row in con.execute(f"describe {target}").fetchall()}
         if produced != existing:
-            changed = [(c, existing[c], produced[c]) for c in produced if existing.get(c, produced[c]) != produced[c]]
+            changed = [
+                (c, existing[c], produced[c])
+                for c in sorted(produced.keys() & existing.keys())
+                if existing[c] != produced[c]
+            ]
             raise RuntimeError(
                 f"{{ model.name }}: the model's columns are not the columns of {target}: "
                 f"gone {sorted(set(existing) - set(produced))}, "

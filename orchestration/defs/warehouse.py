@@ -28,12 +28,16 @@ OFFLINE_CONFIG = {
 # small machine. The same variable sets the limit of dbt's connection (dbt_project/profiles.yml).
 MEMORY_VARIABLE, DEFAULT_MEMORY = "GRIDSEG_DUCKDB_MEMORY", "6GB"
 # The units DuckDB accepts, in lower case (a bare number is refused, as DuckDB refuses it).
-_UNITS = {"b": 1, "byte": 1, "bytes": 1}
-for _power, (_letter, _name) in enumerate(
-    [("k", "kilo"), ("m", "mega"), ("g", "giga"), ("t", "tera")], start=1
-):
-    _UNITS |= {unit: 1000**_power for unit in (_letter, f"{_letter}b", f"{_name}byte")}
-    _UNITS |= {f"{_name}bytes": 1000**_power, f"{_letter}ib": 1024**_power}
+_UNITS = {"b": 1, "byte": 1, "bytes": 1} | {
+    unit: base**power
+    for power, (letter, name) in enumerate(
+        [("k", "kilo"), ("m", "mega"), ("g", "giga"), ("t", "tera")], start=1
+    )
+    for unit, base in [
+        (letter, 1000), (f"{letter}b", 1000), (f"{name}byte", 1000), (f"{name}bytes", 1000),
+        (f"{letter}ib", 1024),
+    ]
+}  # fmt: skip
 # A step that holds large arrays in Python beside DuckDB (scoring, the trailing sums) leaves
 # DuckDB this share of the limit.
 ARRAY_STEP_MEMORY_SHARE = 0.5
