@@ -1,15 +1,8 @@
 {# The per-customer monthly facts (int_customer_months_*) and the trailing sums carry a hash of
-   customer_id and are written in its order. int_customer_trailing_12m reads the facts, and
-   customer_features the trailing sums, one hash range (bucket) at a time, and DuckDB's min/max
-   zone maps then skip the row groups of every other bucket: at 1M customers, reading a bucket
-   no longer scans the whole table. #}
+   customer_id and are written in its order. int_customer_trailing_12m reads the facts one hash
+   range (bucket) at a time, and DuckDB's min/max zone maps then skip the row groups of every
+   other bucket: at 1M customers, reading a bucket no longer scans the whole table. #}
 
 {% macro customer_hash_column() -%}
     hash(customer_id) as customer_hash
-{%- endmacro %}
-
-{# The hashes of bucket `bucket` of `n_buckets`: equal ranges of the unsigned 64-bit space. #}
-{% macro customer_hash_bounds(bucket, n_buckets) -%}
-    {%- set space = 18446744073709551616 -%}
-    {{- return([bucket * space // n_buckets, (bucket + 1) * space // n_buckets - 1]) -}}
 {%- endmacro %}

@@ -1,48 +1,19 @@
 {# `window_incremental`: an incremental model that replaces the run's partition window straight
-   in its table, optionally one customer bucket at a time.
+   in its table.
 
    One transaction replaces the window (`in_partition_window(unique_key)`): its old rows are
    deleted, then the model's rows are inserted. dbt's incremental materialization first writes
    the rows to a temporary table, then deletes the months found there and copies them in: every
-   monthly table written twice. At 1M customers x 36 months a copy is 34-36 M rows, 50 s for
-   customer_features or int_customer_trailing_12m; DuckDB also held the temporary table in memory.
+   monthly table written twice. At 1M customers x 36 months a copy is about 35 M rows, 50 s for
+   int_customer_trailing_12m; DuckDB also held the temporary table in memory.
 
-   SQL models may mark their customer filter with `in_current_bucket(expr)`, which compiles to
-   the whole unsigned 64-bit hash range, and name a macro returning the number of buckets
-   (`bucket_count_macro`): the SQL then runs once per bucket, with the bucket's bounds in place
-   of the whole range. Python models (dbt-duckdb runs them and writes their rows through a
-   cursor of its own) do the delete and the insert in that cursor's one transaction, after
-   comparing the model's columns (names and types) with the table's; their hooks must be
-   `transaction: false`, and persist_docs does not apply to them.
+   Python models (dbt-duckdb runs them and writes their rows through a cursor of its own) do the
+   delete and the insert in that cursor's one transaction, after comparing the model's columns
+   (names and types) with the table's; their hooks must be `transaction: false`, and
+   persist_docs does not apply to them.
 
-   Config: unique_key (the partition column, 'YYYY-MM'), bucket_count_macro (SQL, optional),
-   on_schema_change ('fail' is the only policy) and an enforced contract (SQL), honoured as dbt's
-   table materialization does. #}
-
-{# The whole hash range, as compiled; each marker is replaced by one bucket's bound. #}
-{% macro bucket_bound_markers() -%}
-    {{- return(['0::ubigint /* bucket lower bound */',
-        '18446744073709551615::ubigint /* bucket upper bound */']) -}}
-{%- endmacro %}
-
-{# In a window_incremental model built in buckets: `expr` (an unsigned 64-bit customer hash)
-   lies in the bucket being built. Compiled, it is true for every customer. #}
-{% macro in_current_bucket(expr) -%}
-    {%- set markers = bucket_bound_markers() -%}
-    {{ expr }} between {{ markers[0] }} and {{ markers[1] }}
-{%- endmacro %}
-
-{# The model's SQL restricted to bucket `bucket` of `n_buckets`. #}
-{% macro bucket_sql(sql, bucket, n_buckets) -%}
-    {%- set lower_marker, upper_marker = bucket_bound_markers() -%}
-    {%- if lower_marker not in sql or upper_marker not in sql -%}
-        {{ exceptions.raise_compiler_error(
-            "Model " ~ model.name ~ " is materialized as window_incremental in buckets but its "
-            ~ "SQL has no in_current_bucket(...) filter: every bucket would insert every row.") }}
-    {%- endif -%}
-    {%- set bounds = customer_hash_bounds(bucket, n_buckets) -%}
-    {{- sql | replace(lower_marker, bounds[0] ~ '::ubigint') | replace(upper_marker, bounds[1] ~ '::ubigint') -}}
-{%- endmacro %}
+   Config: unique_key (the partition column, 'YYYY-MM'), on_schema_change ('fail' is the only
+   policy) and an enforced contract (SQL), honoured as dbt's table materialization does. #}
 
 {# The Python that writes a Python model's rows (`df`, as dbt-duckdb's own py_write_table does)
    in one transaction of dbt-duckdb's writing cursor: a new table (replacing `existing`, if
@@ -107,12 +78,6 @@ def materialize(df, con):
         {{ exceptions.raise_compiler_error(
             "window_incremental supports on_schema_change='fail' only (model " ~ model.name ~ ")") }}
     {%- endif -%}
-    {%- set bucket_count_macro = config.get('bucket_count_macro') -%}
-    {%- if bucket_count_macro and language == 'python' -%}
-        {{ exceptions.raise_compiler_error(
-            "window_incremental builds SQL models only in buckets (model " ~ model.name ~ ")") }}
-    {%- endif -%}
-    {%- set n_buckets = (context[bucket_count_macro]() | int) if bucket_count_macro else none -%}
     {%- set contract_enforced = config.get('contract').enforced -%}
     {%- set full_refresh = should_full_refresh() or existing_relation is none or existing_relation.is_view -%}
     {#- `dbt run --empty` reads no rows: it must not empty the window either -#}
@@ -146,7 +111,7 @@ def materialize(df, con):
     {%- if full_refresh %}
         {%- if existing_relation is not none %}
             {#- inside the run's transaction (a statement begins it; adapter.drop_relation would
-                not), so a bucket that fails later leaves the old table in place -#}
+                not), so an insert that fails later leaves the old table in place -#}
             {%- do adapter.cache_dropped(existing_relation) -%}
             {%- call statement('drop_existing') -%}
                 drop {{ existing_relation.type }} if exists {{ existing_relation }} cascade
@@ -169,19 +134,16 @@ def materialize(df, con):
         {%- endif %}
     {%- endif %}
 
-    {%- for bucket in range(n_buckets or 1) %}
-        {%- set bucket_select = bucket_sql(sql, bucket, n_buckets) if n_buckets else sql %}
-        {%- call statement('main' if loop.last else 'bucket') -%}
-            insert into {{ target_relation }} {{ get_column_names() if contract_enforced else 'by name' }}
-            {% if contract_enforced -%}
-            ({{ get_select_subquery(bucket_select) }})
-            {%- else -%}
-            (
-            {{ bucket_select }}
-            )
-            {%- endif %}
-        {%- endcall -%}
-    {%- endfor %}
+    {%- call statement('main') -%}
+        insert into {{ target_relation }} {{ get_column_names() if contract_enforced else 'by name' }}
+        {% if contract_enforced -%}
+        ({{ get_select_subquery(sql) }})
+        {%- else -%}
+        (
+        {{ sql }}
+        )
+        {%- endif %}
+    {%- endcall -%}
 
     {% do persist_docs(target_relation, model) %}
     {{ run_hooks(post_hooks, inside_transaction=True) }}

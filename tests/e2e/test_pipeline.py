@@ -2,7 +2,6 @@
 
 import json
 import os
-import re
 import shutil
 import subprocess
 
@@ -15,7 +14,7 @@ from orchestration.defs.dbt.project import DBT_EXECUTABLE
 from orchestration.defs.publish.writer import PUBLISHED_TABLES
 from orchestration.pipeline_runs import run_all
 from orchestration.settings import DBT_PROJECT_DIR
-from tests.e2e.conftest import HISTORY_MONTHS, read
+from tests.e2e.conftest import E2E_CUSTOMERS, HISTORY_MONTHS, read
 
 PII_VALUE_PATTERN = r"@|^\+?[0-9 ()-]{9,}$"
 
@@ -150,46 +149,42 @@ def test_segments_recover_planted_archetypes(pipeline):
     assert adjusted_rand_score(joined["archetype"], joined["segment_id"]) > 0.3
 
 
-def test_features_do_not_depend_on_the_customer_buckets(pipeline, tmp_path):
-    """customer_features rebuilt from nothing in 8 customer buckets (its window_incremental
-    materialization, full refresh) is row for row the table the pipeline built in one bucket."""
-    paths, months = pipeline["paths"], pipeline["months"]
-    before = read(paths.warehouse, "select * from marts.customer_features order by all")
-    paths.export_env()
-    dbt_vars = {"min_month": months[0], "max_month": months[-1], "feature_bucket_customers": 100}
-    # own target and log folders: the project's manifest stays as Dagster parsed it
-    run = subprocess.run(
-        [DBT_EXECUTABLE, "--debug", "run", "--select", "customer_features", "--full-refresh",
-         "--profiles-dir", ".", "--target-path", str(tmp_path / "target"),
-         "--log-path", str(tmp_path / "logs"), "--vars", json.dumps(dbt_vars)],
-        cwd=DBT_PROJECT_DIR, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert run.returncode == 0, run.stdout[-3000:]
-    buckets = set(
-        re.findall(r"hash\(customer_id\) between (\d+)::ubigint and (\d+)::ubigint", run.stdout)
-    )
-    assert len(buckets) == 8, f"expected 8 customer buckets, found {sorted(buckets)}"
-    after = read(paths.warehouse, "select * from marts.customer_features order by all")
-    assert after.height == before.height > 0
-    assert after.equals(before)
-
-
-def run_dbt_on_a_copy(pipeline, tmp_path, model: str, change_sql: str, months: list[str]):
+def run_dbt_on_a_copy(
+    pipeline, tmp_path, model: str, change_sql: str, months: list[str], *args: str, **dbt_vars
+):
     """`dbt run` of `model` for `months` on a copy of the pipeline's warehouse, after
-    `change_sql` there; returns the finished process and the copy's path."""
+    `change_sql` there (if any), with more dbt `args` and vars; returns the finished process
+    and the copy's path."""
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(pipeline["paths"].warehouse, warehouse)
-    with duckdb.connect(str(warehouse)) as conn:
-        conn.execute(change_sql)
-    dbt_vars = {"min_month": months[0], "max_month": months[-1]}
+    if change_sql:
+        with duckdb.connect(str(warehouse)) as conn:
+            conn.execute(change_sql)
+    dbt_vars = {"min_month": months[0], "max_month": months[-1], **dbt_vars}
     run = subprocess.run(
-        [DBT_EXECUTABLE, "run", "--select", model,
+        [DBT_EXECUTABLE, "run", "--select", model, *args,
          "--profiles-dir", ".", "--target-path", str(tmp_path / "target"),
          "--log-path", str(tmp_path / "logs"), "--vars", json.dumps(dbt_vars)],
         cwd=DBT_PROJECT_DIR, capture_output=True, text=True, check=False,
         env={**os.environ, "GRIDSEG_WAREHOUSE": str(warehouse)},
     )  # fmt: skip
     return run, warehouse
+
+
+def test_features_do_not_depend_on_the_customer_buckets(pipeline, tmp_path):
+    """The trailing sums rebuilt from nothing 100 customers at a time (8 buckets, full refresh)
+    give the customer_features the pipeline built 15,625 at a time, row for row."""
+    query = "select * from marts.customer_features order by all"
+    before = read(pipeline["paths"].warehouse, query)
+    assert E2E_CUSTOMERS > 7 * 100
+    run, warehouse = run_dbt_on_a_copy(
+        pipeline, tmp_path, "int_customer_trailing_12m", "", pipeline["months"],
+        "--full-refresh", trailing_bucket_customers=100,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout[-3000:]
+    after = read(warehouse, query)
+    assert after.height == before.height > 0
+    assert after.equals(before)
 
 
 def test_a_python_model_whose_columns_changed_fails_and_keeps_its_rows(pipeline, tmp_path):

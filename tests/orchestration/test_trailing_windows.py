@@ -82,12 +82,27 @@ def test_a_value_too_large_to_sum_exactly_is_named():
 # ------------------------------------------------------------------ the model against SQL windows
 
 
-def test_model_matches_sql_window_functions(tmp_path):
-    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+VERSION_COLUMNS = """customer_id varchar, customer_class varchar, region varchar,
+    tariff_code varchar, voltage_level varchar, payment_method varchar, has_solar boolean,
+    budget_billing boolean, paperless boolean, contracted_capacity_kva double, connected_on date,
+    disconnected_on date, updated_at timestamp"""
+
+# one version of 40 customers, all connected before the first month and never disconnected
+ONE_VERSION_EACH = """
+    select 'C' || lpad(i::varchar, 3, '0'), 'residential', 'north', 'R1', 'LV', 'cash',
+        i % 2 = 0, false, true, 5.0 + i, date '2015-01-01', null, timestamp '2021-01-01'
+    from range(40) as r(i)"""
+
+
+def small_warehouse(con, versions_sql=ONE_VERSION_EACH):
+    """The model's inputs: the account versions of `versions_sql`, and monthly facts of customers
+    C000..C039 (i = their number) in 2022-01..2024-06, with gaps and nulls."""
     con.execute(
-        """
+        f"""
         create schema staging; create schema intermediate;
-        create table staging.stg_cis__customer_versions as
+        create table staging.stg_cis__customer_versions ({VERSION_COLUMNS});
+        insert into staging.stg_cis__customer_versions {versions_sql};
+        create table customer_numbers as
             select 'C' || lpad(i::varchar, 3, '0') as customer_id, i from range(40) as r(i);
         create table intermediate.int_customer_months_billing as
         select customer_id, strftime(date '2022-01-01' + to_months(m::int), '%Y-%m') as billing_month,
@@ -100,7 +115,7 @@ def test_model_matches_sql_window_functions(tmp_path):
             case when m % 4 = 0 then null else ((i + m) % 50) * 0.5 end as max_demand_kw,
             cast((i * 11 + m * 3) % 800 * 1.01 as decimal(38, 2)) as amount_billed,
             1::bigint as n_bills, ((i + m) % 2)::bigint as n_estimated_bills
-        from staging.stg_cis__customer_versions, range(30) as r(m)
+        from customer_numbers, range(30) as r(m)
         where (i + m) % 5 <> 0;
         create table intermediate.int_customer_months_payments as
         select customer_id, billing_month as month, customer_hash,
@@ -108,8 +123,7 @@ def test_model_matches_sql_window_functions(tmp_path):
             (i % 7)::hugeint as days_late_settled, 1::bigint as n_payments,
             0::bigint as n_bounced_payments, (i % 3 = 0)::bigint as n_cash_payments,
             cast(i * 10.5 as decimal(38, 2)) as arrears_over_60d
-        from intermediate.int_customer_months_billing join staging.stg_cis__customer_versions
-            using (customer_id);
+        from intermediate.int_customer_months_billing join customer_numbers using (customer_id);
         create table intermediate.int_customer_months_outages (customer_id varchar, month varchar,
             customer_hash ubigint, n_interruptions bigint, interruption_minutes hugeint,
             n_long_interruptions bigint);
@@ -117,7 +131,7 @@ def test_model_matches_sql_window_functions(tmp_path):
             ('C001', '2022-03', hash('C001'), 2, 300, 1), ('C001', '2023-02', hash('C001'), 1, 30, 0);
         create table intermediate.int_customer_months_work_orders as
         select customer_id, month, customer_hash,
-            {work}
+            {{work}}
         from intermediate.int_customer_months_payments;
         create table intermediate.int_customer_months_meter (customer_id varchar, month varchar,
             customer_hash ubigint, ami_kwh decimal(38, 4), n_reads bigint, ami_max_kw decimal(18, 4),
@@ -133,18 +147,24 @@ def test_model_matches_sql_window_functions(tmp_path):
         )
     )
 
+
+def fake_dbt(con, **config):
+    """The `dbt` object of a dbt-duckdb Python model run over 2023-03..2024-06 on `con`."""
+    settings = {
+        "min_month": "2023-03",
+        "max_month": "2024-06",
+        "duckdb_memory": "512MB",
+        "profile_duckdb_memory": "1GB",
+        **config,
+    }
+
     class Config:
         def __call__(self, **_):
             pass
 
         @staticmethod
         def get(key, default=None):
-            return {
-                "min_month": "2023-03",
-                "max_month": "2024-06",
-                "duckdb_memory": "512MB",
-                "profile_duckdb_memory": "1GB",
-            }.get(key, default)
+            return settings.get(key, default)
 
     class Dbt:
         config = Config()
@@ -153,12 +173,27 @@ def test_model_matches_sql_window_functions(tmp_path):
             schema = "staging" if name.startswith("stg_") else "intermediate"
             return con.query(f"select * from {schema}.{name}")
 
+    return Dbt()
+
+
+def run_model(con, **config):
+    """The model's rows, as table `got` in `con` (replaced)."""
+    model_output = pa.Table.from_batches(  # noqa: F841 (read by DuckDB below)
+        list(trailing.model(fake_dbt(con, **config), con)), trailing.output_schema()
+    )
+    con.execute("create or replace table got as select * from model_output")
+
+
+def test_model_matches_sql_window_functions(tmp_path):
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    small_warehouse(con)
+
     def memory_limit(conn=con):
         return conn.execute("select current_setting('memory_limit')").fetchall()[0][0]
 
     con.execute("set memory_limit = '1GB'")
     profile_limit = memory_limit()
-    reader = trailing.model(Dbt(), con)
+    reader = trailing.model(fake_dbt(con), con)
     batches = [reader.read_next_batch()]
     # DuckDB holds less while the arrays are in memory, and gets the profile's limit back after
     assert memory_limit() == memory_limit(duckdb.connect(config={"memory_limit": "512MB"}))
@@ -172,7 +207,7 @@ def test_model_matches_sql_window_functions(tmp_path):
         with grid as (
             select customer_id, r.m as month_index,
                 strftime(date '0000-01-01' + to_months(r.m::int), '%Y-%m') as month_key
-            from staging.stg_cis__customer_versions, range(2023 * 12 + 2 - 14, 2024 * 12 + 6) as r(m)
+            from customer_numbers, range(2023 * 12 + 2 - 14, 2024 * 12 + 6) as r(m)
         ),
         wide as (
             select grid.*, b.kwh, b.amount_billed, b.max_demand_kw, p.days_late_settled,
@@ -239,4 +274,87 @@ def test_model_matches_sql_window_functions(tmp_path):
             "select count(*) from got where interruption_minutes_12m is not null"
         ).fetchone()[0]
         == 11
+    )
+
+
+def test_attributes_are_those_in_force_at_month_end(tmp_path):
+    """Each month carries the account version in force at its end, and only the customers then
+    connected and not yet disconnected; the sums are those of every customer's grid."""
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    v = "'residential', 'north', 'R1', 'LV', 'cash', false, false, true, 5.0"
+    small_warehouse(
+        con,
+        ONE_VERSION_EACH.replace("from range(40) as r(i)", "from range(5, 40) as r(i)")
+        + f"""
+        union all values
+            -- C000: moved region in the middle of 2023-06
+            ('C000', {v}, date '2015-01-01', null, timestamp '2021-01-01'),
+            ('C000', {v.replace("north", "south")}, date '2015-01-01', null,
+                timestamp '2023-06-15 10:00'),
+            -- C001: a new tariff at midnight on 2023-08-01 is August's, not July's
+            ('C001', {v}, date '2015-01-01', null, timestamp '2021-01-01'),
+            ('C001', {v.replace("R1", "R2")}, date '2015-01-01', null, timestamp '2023-08-01'),
+            -- C002: connected on 2023-09-15
+            ('C002', {v}, date '2023-09-15', null, timestamp '2023-09-15'),
+            -- C003: disconnected on 2024-01-31, the month's last day
+            ('C003', {v}, date '2015-01-01', null, timestamp '2021-01-01'),
+            ('C003', {v}, date '2015-01-01', date '2024-01-31', timestamp '2024-01-31'),
+            -- C004: first extracted in 2024-02: that version stands for the months before
+            ('C004', {v.replace("cash", "card")}, date '2015-01-01', null,
+                timestamp '2024-02-10')""",
+    )
+    run_model(con)
+
+    def months(customer, **where):
+        condition = " and ".join(f"{column} = '{value}'" for column, value in where.items())
+        return [
+            m
+            for (m,) in con.execute(
+                f"select as_of_month from got where customer_id = '{customer}'"
+                f" {'and ' + condition if condition else ''} order by 1"
+            ).fetchall()
+        ]
+
+    all_months = [f"2023-{m:02d}" for m in range(3, 13)] + [f"2024-{m:02d}" for m in range(1, 7)]
+    assert months("C000", region="north") == all_months[:3]
+    assert months("C000", region="south") == all_months[3:]
+    assert months("C001", tariff_code="R1") == all_months[:5]
+    assert months("C001", tariff_code="R2") == all_months[5:]
+    assert months("C002") == all_months[6:]
+    assert months("C003") == all_months[:10]
+    assert months("C004", payment_method="card") == all_months
+    assert months("C007") == all_months
+    assert con.execute("select count(*) from got").fetchone()[0] == 628
+    assert (
+        con.execute(
+            "select count(*) from got where connected_on is null or customer_class is null"
+        ).fetchone()[0]
+        == 0
+    )
+
+    # the sums do not depend on who is active, nor on how many customers a bucket holds
+    sums = [f.name for f in trailing.output_schema()][3 + len(trailing.ATTRIBUTES) :]
+    con.execute(
+        f"create table active as select customer_id, as_of_month, {', '.join(sums)} from got"
+    )
+    run_model(con, bucket_customers=3)
+    assert con.execute("select count(*) from got").fetchone()[0] == 628
+    assert (
+        con.execute(
+            f"select customer_id, as_of_month, {', '.join(sums)} from got except all"
+            " select * from active"
+        ).fetchall()
+        == []
+    )
+    # ... and are those of the same customer x month when every customer is always active
+    with duckdb.connect(str(tmp_path / "everyone.duckdb")) as everyone:
+        small_warehouse(everyone)
+        run_model(everyone)
+    con.execute(f"attach '{tmp_path / 'everyone.duckdb'}' as everyone (read_only)")
+    assert (
+        con.execute(
+            f"select count(*) from (select * from active except all"
+            f" select customer_id, as_of_month, {', '.join(sums)} from everyone.got)"
+        ).fetchone()[0]
+        == 0
     )

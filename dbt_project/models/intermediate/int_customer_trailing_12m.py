@@ -1,4 +1,6 @@
-"""Trailing-window sums of the per-customer monthly facts, one row per customer x as_of_month.
+"""Trailing-window sums of the per-customer monthly facts, one row per active customer x
+as_of_month, with the account attributes in force at the month end; the customer_features view
+turns them into ratios.
 
 customer_features needs 55 trailing aggregates (the month and the 11 before it, the last 3
 months, the same 3 months a year earlier) for every customer and month. As SQL window functions
@@ -12,7 +14,9 @@ written back as DECIMAL(18, s), counts as BIGINT; the sum of squared kWh, which 
 null, as SQL's sum over only nulls is. The same input gives the same output, bit for bit.
 
 Customers are processed one hash range at a time (the facts are stored in customer_hash order,
-so each range reads only its own row groups); rows are streamed to dbt as Arrow batches.
+so each range reads only its own row groups); rows are streamed to dbt as Arrow batches. A
+customer x month is kept when the account version in force at the month end (the first version,
+for a customer first extracted later) was connected by then and not yet disconnected.
 """
 
 import numpy as np
@@ -27,8 +31,23 @@ YEAR_AGO_START = 14
 MAX_ABS_SCALED = 2**52
 # 15,625 customers per bucket keep the NumPy arrays of two buckets (one computed while the
 # other is written) under 1 GB: with 31,250 the dbt process peaked at 7.8 GB, with this 6.9 GB.
+# The dbt config `bucket_customers` (var `trailing_bucket_customers`) sets another size.
 BUCKET_CUSTOMERS = 15_625
 MAX_BUCKETS = 64
+
+# The account attributes of the version in force at the month end, with their Arrow types.
+ATTRIBUTES = [
+    ("customer_class", pa.string()),
+    ("region", pa.string()),
+    ("tariff_code", pa.string()),
+    ("voltage_level", pa.string()),
+    ("payment_method", pa.string()),
+    ("has_solar", pa.bool_()),
+    ("budget_billing", pa.bool_()),
+    ("paperless", pa.bool_()),
+    ("contracted_capacity_kva", pa.float64()),
+    ("connected_on", pa.date32()),
+]
 
 # (source, month column, [(column, scale or None for an integer/double)]) of the summed facts.
 SUMMED = {
@@ -104,7 +123,7 @@ EXTRA = {
 
 
 def output_schema():
-    """The columns, in order. Sums keep the scale of their monthly fact in DECIMAL(18, s), which
+    """The columns, in order: the keys, the attributes, the aggregates. Sums keep the scale of their monthly fact in DECIMAL(18, s), which
     holds any sum of 12 values below 2**52 (check_range) and is stored in 64 bits; the sum of
     squared kWh needs DECIMAL(38, 6)."""
     kwh = pa.decimal128(18, 3)
@@ -112,6 +131,7 @@ def output_schema():
         ("customer_id", pa.string()),
         ("as_of_month", pa.string()),
         ("customer_hash", pa.uint64()),
+        *ATTRIBUTES,
         ("kwh_12m", kwh),
         ("kwh_squares_12m", pa.decimal128(38, 6)),
         ("kwh_abs_12m", kwh),
@@ -301,23 +321,29 @@ def window_columns(facts, shape, month_of_year, offsets):
     return out
 
 
-def bucket_batch(schema, customers, hashes, month_keys, columns):
-    """One Arrow batch: every customer of the bucket x every output month, month-major."""
-    n_customers, n_months = len(customers), len(month_keys)
-    customer_rows = np.tile(np.arange(n_customers), n_months)
+def bucket_batch(schema, customers, hashes, month_keys, columns, rows, attributes):
+    """One Arrow batch: the active customer x output months of the bucket. `rows` are their
+    positions, ascending, in the month-major grid (month index * customers + customer index)
+    that the aggregate arrays (months x customers) flatten to; `attributes` is an Arrow table
+    of their attributes, in the same order."""
+    n_customers = len(customers)
+    customer_rows = rows % n_customers
     arrays = [
         pa.array(customers, pa.string()).take(customer_rows),
-        pa.array(month_keys, pa.string()).take(np.repeat(np.arange(n_months), n_customers)),
+        pa.array(month_keys, pa.string()).take(rows // n_customers),
         pa.array(hashes, pa.uint64()).take(customer_rows),
     ]
-    for field in list(schema)[3:]:
+    arrays += [attributes.column(name).combine_chunks() for name, _ in ATTRIBUTES]
+    for field in list(schema)[3 + len(ATTRIBUTES) :]:
         values, valid = columns[field.name]
         flat = (
-            tuple(part.reshape(-1) for part in values)
+            tuple(part.reshape(-1)[rows] for part in values)
             if isinstance(values, tuple)
-            else values.reshape(-1)
+            else values.reshape(-1)[rows]
         )
-        arrays.append(arrow_array(field.type, flat, None if valid is None else valid.reshape(-1)))
+        arrays.append(
+            arrow_array(field.type, flat, None if valid is None else valid.reshape(-1)[rows])
+        )
     return pa.record_batch(arrays, schema=schema)
 
 
@@ -348,6 +374,12 @@ def model(dbt, session):
         on_schema_change="fail",
     )
     min_month, max_month = dbt.config.get("min_month"), dbt.config.get("max_month")
+    bucket_customers = int(dbt.config.get("bucket_customers") or BUCKET_CUSTOMERS)
+    if bucket_customers < 1:
+        raise ValueError(
+            "int_customer_trailing_12m: dbt var trailing_bucket_customers must be a whole number"
+            f" of customers, 1 or more; got {dbt.config.get('bucket_customers')}"
+        )
     # DuckDB's memory limit while the arrays are held, and the profile's limit after
     profile_memory = dbt.config.get("profile_duckdb_memory")
     duckdb_memory = dbt.config.get("duckdb_memory") or profile_memory
@@ -375,7 +407,7 @@ def model(dbt, session):
         )
     ]
     (n_customers,) = fetch(f"select count(distinct customer_id) from {tables['versions']}")[0]
-    n_buckets = max(1, min(MAX_BUCKETS, -(-n_customers // BUCKET_CUSTOMERS)))
+    n_buckets = max(1, min(MAX_BUCKETS, -(-n_customers // bucket_customers)))
 
     if not months:
         return pa.RecordBatchReader.from_batches(schema, iter(()))
@@ -385,9 +417,49 @@ def model(dbt, session):
     month_of_year = np.arange(grid_first, last + 1) % 12 + 1
     offsets = np.array([month_index(m) - grid_first for m in months])
     low, high = month_key(grid_first), months[-1]
+    # the output months: their index `oi` and their last day
+    connection.register(
+        "__trailing_month_keys",
+        pa.table({"as_of_month": months, "oi": pa.array(range(len(months)), pa.int64())}),
+    )
+    connection.execute(
+        "create or replace temp table __trailing_months as select as_of_month, oi,"
+        " last_day(cast(as_of_month || '-01' as date)) as month_end from __trailing_month_keys"
+    )
+    connection.unregister("__trailing_month_keys")
+    attribute_names = [name for name, _ in ATTRIBUTES]
+    attribute_schema = pa.schema([("row", pa.int64()), *ATTRIBUTES])
+
+    def active_rows(lo, hi, n):
+        """The bucket's active customer x months, as their flat grid position `row` (ascending)
+        and the attributes of the version in force at the month end: the last one updated by
+        then, or the first one for a customer first extracted later."""
+        in_force = ", ".join(
+            f"case when a.updated_at is null then f.{c} else a.{c} end as {c}"
+            for c in [*attribute_names, "disconnected_on"]
+        )
+        table = connection.sql(
+            f"with versions as (select * from {tables['versions']}"
+            f" where hash(customer_id) between {lo}::ubigint and {hi}::ubigint),"
+            " first_versions as (select * from versions qualify row_number() over"
+            " (partition by customer_id order by updated_at) = 1),"
+            " spine as (select c.customer_id, c.ci, m.oi, m.month_end"
+            " from __trailing_customers as c cross join __trailing_months as m),"
+            " attributes as (select spine.customer_id, spine.ci, spine.oi, spine.month_end,"
+            " v.* exclude (customer_id)"
+            " from spine asof left join versions as v on v.customer_id = spine.customer_id"
+            " and cast(spine.month_end + interval 1 day as timestamp) > v.updated_at),"
+            f" in_force as (select a.oi * {n} + a.ci as row, a.month_end, {in_force}"
+            " from attributes as a inner join first_versions as f"
+            " on f.customer_id = a.customer_id)"
+            f" select row, {', '.join(attribute_names)} from in_force"
+            " where connected_on <= month_end"
+            " and (disconnected_on is null or disconnected_on > month_end) order by row"
+        ).to_arrow_table()
+        return table.column("row").to_numpy(), table.cast(attribute_schema)
 
     def compute(bucket):
-        """The batch of bucket `bucket` (None when it has no customers)."""
+        """The batch of bucket `bucket` (None when it has no active customer)."""
         lo, hi = bucket * 2**64 // n_buckets, (bucket + 1) * 2**64 // n_buckets - 1
         connection.execute(
             "create or replace temp table __trailing_customers as "
@@ -413,11 +485,15 @@ def model(dbt, session):
                 f" where f.customer_hash between {lo}::ubigint and {hi}::ubigint"
                 f" and f.{month_column} between '{low}' and '{high}'"
             ).fetchnumpy()
-        shape = (n_grid, len(customers["customer_id"]))
-        columns = window_columns(facts, shape, month_of_year, offsets)
+        n = len(customers["customer_id"])
+        rows, attributes = active_rows(lo, hi, n)
+        if not len(rows):
+            return None
+        columns = window_columns(facts, (n_grid, n), month_of_year, offsets)
         return bucket_batch(
-            schema, customers["customer_id"], customers["customer_hash"], months, columns
-        )
+            schema, customers["customer_id"], customers["customer_hash"], months, columns,
+            rows, attributes,
+        )  # fmt: skip
 
     def batches():
         # DuckDB's buffers and the arrays share the budget. With the profile's whole limit, the

@@ -16,9 +16,9 @@ from orchestration.defs.warehouse import (
 )
 
 # The monthly models: those of the project's own window_incremental materialization, which
-# replaces the months of the partition window straight in the table (customer_features one
-# customer bucket at a time). A model must use it to get the partition window.
-INCREMENTAL_SELECT = "config.materialized:window_incremental"
+# replaces the months of the partition window straight in the table (a model must use it to get
+# the partition window), and the views over them tagged `monthly` (customer_features).
+INCREMENTAL_SELECT = "config.materialized:window_incremental tag:monthly"
 
 
 @dbt_assets(
@@ -52,8 +52,9 @@ def dbt_full_rebuild_models(
 def dbt_monthly_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, gridseg: GridSegPaths
 ):
-    """Per-customer monthly facts and the customer_features mart: the months of the partition
-    window are replaced in one transaction (window_incremental: delete, then insert)."""
+    """Per-customer monthly facts and their trailing sums, whose months of the partition window
+    are replaced in one transaction (window_incremental: delete, then insert), and the
+    customer_features view over them."""
     gridseg.paths().export_env()
     min_month, max_month = month_window(context)
     dbt_vars = {
