@@ -284,7 +284,7 @@ def test_attributes_are_those_in_force_at_month_end(tmp_path):
     v = "'residential', 'north', 'R1', 'LV', 'cash', false, false, true, 5.0"
     small_warehouse(
         con,
-        ONE_VERSION_EACH.replace("from range(40) as r(i)", "from range(5, 40) as r(i)")
+        ONE_VERSION_EACH.replace("from range(40) as r(i)", "from range(6, 40) as r(i)")
         + f"""
         union all values
             -- C000: moved region in the middle of 2023-06
@@ -301,7 +301,9 @@ def test_attributes_are_those_in_force_at_month_end(tmp_path):
             ('C003', {v}, date '2015-01-01', date '2024-01-31', timestamp '2024-01-31'),
             -- C004: first extracted in 2024-02: that version stands for the months before
             ('C004', {v.replace("cash", "card")}, date '2015-01-01', null,
-                timestamp '2024-02-10')""",
+                timestamp '2024-02-10'),
+            -- C005: no connection date (staging quarantines such a row): never active
+            ('C005', {v}, null, null, timestamp '2021-01-01')""",
     )
     run_model(con)
 
@@ -323,8 +325,9 @@ def test_attributes_are_those_in_force_at_month_end(tmp_path):
     assert months("C002") == all_months[6:]
     assert months("C003") == all_months[:10]
     assert months("C004", payment_method="card") == all_months
+    assert months("C005") == []
     assert months("C007") == all_months
-    assert con.execute("select count(*) from got").fetchone()[0] == 628
+    assert con.execute("select count(*) from got").fetchone()[0] == 612
     assert (
         con.execute(
             "select count(*) from got where connected_on is null or customer_class is null"
@@ -338,7 +341,7 @@ def test_attributes_are_those_in_force_at_month_end(tmp_path):
         f"create table active as select customer_id, as_of_month, {', '.join(sums)} from got"
     )
     run_model(con, bucket_customers=3)
-    assert con.execute("select count(*) from got").fetchone()[0] == 628
+    assert con.execute("select count(*) from got").fetchone()[0] == 612
     assert (
         con.execute(
             f"select customer_id, as_of_month, {', '.join(sums)} from got except all"

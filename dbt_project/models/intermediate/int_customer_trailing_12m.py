@@ -347,6 +347,30 @@ def bucket_batch(schema, customers, hashes, month_keys, columns, rows, attribute
     return pa.record_batch(arrays, schema=schema)
 
 
+# ---------------------------------------------------------------- account versions
+
+
+def versions_in_force(version_customer, version_updated, n_customers, cutoffs):
+    """(cutoffs x customers) indexes of the account version in force at each cutoff: the last
+    one updated before it, or the customer's first for a customer first extracted later. The
+    versions are sorted by customer (0..n_customers - 1, each with one at least), then by their
+    update time; times and cutoffs are comparable integers."""
+    first = np.searchsorted(version_customer, np.arange(n_customers))
+    in_force = np.empty((len(cutoffs), n_customers), dtype=np.int64)
+    for m, cutoff in enumerate(cutoffs):
+        # a customer's versions updated before the cutoff are the first ones of its run
+        updated = np.bincount(version_customer[version_updated < cutoff], minlength=n_customers)
+        in_force[m] = first + np.maximum(updated, 1) - 1
+    return in_force
+
+
+def day_numbers(dates):
+    """(days since 1970-01-01, known) NumPy arrays of an Arrow date32 column."""
+    known = dates.is_valid().to_numpy(zero_copy_only=False)
+    days = dates.cast(pa.int32()).fill_null(0).to_numpy()
+    return days, known
+
+
 # ---------------------------------------------------------------- the model
 
 
@@ -417,46 +441,36 @@ def model(dbt, session):
     month_of_year = np.arange(grid_first, last + 1) % 12 + 1
     offsets = np.array([month_index(m) - grid_first for m in months])
     low, high = month_key(grid_first), months[-1]
-    # the output months: their index `oi` and their last day
-    connection.register(
-        "__trailing_month_keys",
-        pa.table({"as_of_month": months, "oi": pa.array(range(len(months)), pa.int64())}),
-    )
-    connection.execute(
-        "create or replace temp table __trailing_months as select as_of_month, oi,"
-        " last_day(cast(as_of_month || '-01' as date)) as month_end from __trailing_month_keys"
-    )
-    connection.unregister("__trailing_month_keys")
+    # a version is in force at a month end when updated before the next month's first instant
+    month_firsts = [np.datetime64(month_key(month_index(m) + 1), "D") for m in months]
+    cutoffs = np.array(month_firsts, dtype="datetime64[us]").astype(np.int64)
+    month_ends = (np.array(month_firsts, dtype="datetime64[D]").astype(np.int64) - 1)[:, None]
     attribute_names = [name for name, _ in ATTRIBUTES]
-    attribute_schema = pa.schema([("row", pa.int64()), *ATTRIBUTES])
+    attribute_schema = pa.schema(ATTRIBUTES)
 
     def active_rows(lo, hi, n):
-        """The bucket's active customer x months, as their flat grid position `row` (ascending)
-        and the attributes of the version in force at the month end: the last one updated by
-        then, or the first one for a customer first extracted later."""
-        in_force = ", ".join(
-            f"case when a.updated_at is null then f.{c} else a.{c} end as {c}"
-            for c in [*attribute_names, "disconnected_on"]
-        )
-        table = connection.sql(
-            f"with versions as (select * from {tables['versions']}"
-            f" where hash(customer_id) between {lo}::ubigint and {hi}::ubigint),"
-            " first_versions as (select * from versions qualify row_number() over"
-            " (partition by customer_id order by updated_at) = 1),"
-            " spine as (select c.customer_id, c.ci, m.oi, m.month_end"
-            " from __trailing_customers as c cross join __trailing_months as m),"
-            " attributes as (select spine.customer_id, spine.ci, spine.oi, spine.month_end,"
-            " v.* exclude (customer_id)"
-            " from spine asof left join versions as v on v.customer_id = spine.customer_id"
-            " and cast(spine.month_end + interval 1 day as timestamp) > v.updated_at),"
-            f" in_force as (select a.oi * {n} + a.ci as row, a.month_end, {in_force}"
-            " from attributes as a inner join first_versions as f"
-            " on f.customer_id = a.customer_id)"
-            f" select row, {', '.join(attribute_names)} from in_force"
-            " where connected_on <= month_end"
-            " and (disconnected_on is null or disconnected_on > month_end) order by row"
+        """The bucket's active customer x months, as their flat grid position `row` (ascending),
+        and the attributes of the version in force at each month end (versions_in_force)."""
+        versions = connection.sql(
+            f"select c.ci, epoch_us(v.updated_at) as updated_us, v.disconnected_on,"
+            f" {', '.join(f'v.{c}' for c in attribute_names)} from {tables['versions']} as v"
+            " inner join __trailing_customers as c on c.customer_id = v.customer_id"
+            f" where hash(v.customer_id) between {lo}::ubigint and {hi}::ubigint"
+            " order by c.ci, v.updated_at"
         ).to_arrow_table()
-        return table.column("row").to_numpy(), table.cast(attribute_schema)
+        in_force = versions_in_force(
+            versions.column("ci").to_numpy(), versions.column("updated_us").to_numpy(), n, cutoffs
+        )
+        connected, connected_known = day_numbers(versions.column("connected_on"))
+        disconnected, disconnected_known = day_numbers(versions.column("disconnected_on"))
+        active = (
+            connected_known[in_force]
+            & (connected[in_force] <= month_ends)
+            & (~disconnected_known[in_force] | (disconnected[in_force] > month_ends))
+        )
+        rows = np.flatnonzero(active)
+        attributes = versions.select(attribute_names).cast(attribute_schema)
+        return rows, attributes.take(in_force.reshape(-1)[rows])
 
     def compute(bucket):
         """The batch of bucket `bucket` (None when it has no active customer)."""
