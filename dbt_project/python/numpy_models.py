@@ -18,7 +18,9 @@ import pyarrow as pa
 def arrow_array(arrow_type: pa.DataType, values, valid=None) -> pa.Array:
     """An Arrow array of `arrow_type` from flat NumPy values and a validity mask (None: all
     valid). A decimal takes its unscaled int64 values, or the (high int64, low uint64) words of
-    a 128-bit integer; no value goes through floating point."""
+    a 128-bit integer; no value goes through floating point. A 64-bit decimal (decimal64) is
+    its int64 values as they are: DuckDB reads it as the same DECIMAL(18, s), without the
+    128-bit words to build and narrow again."""
     if pa.types.is_boolean(arrow_type):
         raise TypeError("arrow_array: Arrow stores booleans as bits; use pa.array(values)")
     n = len(values[1]) if isinstance(values, tuple) else len(values)
@@ -27,7 +29,10 @@ def arrow_array(arrow_type: pa.DataType, values, valid=None) -> pa.Array:
     else:
         validity = pa.py_buffer(np.packbits(valid, bitorder="little"))
         nulls = n - int(np.count_nonzero(valid))
-    if pa.types.is_decimal(arrow_type):
+    if arrow_type.id == pa.decimal64(18, 0).id:
+        # 64-bit decimals are their unscaled int64 values, as they are
+        data = pa.py_buffer(np.ascontiguousarray(values, dtype=np.int64))
+    elif pa.types.is_decimal(arrow_type):
         high, low = values if isinstance(values, tuple) else (values >> 63, values)
         words = np.empty((n, 2), dtype=np.uint64)
         words[:, 0] = low.astype(np.uint64)

@@ -3,6 +3,7 @@
 import threading
 from decimal import Decimal
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pytest
@@ -23,6 +24,19 @@ def test_cents_become_decimal_18_2_and_counts_stay_integers():
         Decimal("0.00"),
         Decimal("1234567890.12"),
         Decimal(-(2**52) + 1).scaleb(-2),
+    ]
+    # a 64-bit decimal holds the same values, and DuckDB reads it as the same DECIMAL(18, 2)
+    as_64 = arrow_array(pa.decimal64(18, 2), cents, np.array([True, True, False, True]))
+    assert as_64.to_pylist() == [
+        Decimal("-0.05"),
+        Decimal("0.00"),
+        None,
+        Decimal(-(2**52) + 1).scaleb(-2),
+    ]
+    con = duckdb.connect()
+    con.register("cents", pa.table({"x": as_64}))
+    assert con.execute("select any_value(typeof(x)), sum(x) from cents").fetchall() == [
+        ("DECIMAL(18,2)", Decimal(-(2**52) + 1).scaleb(-2) + Decimal("-0.05"))
     ]
     counts = arrow_array(pa.int64(), np.array([3, 0, 7], dtype=np.int32))
     assert counts.type == pa.int64() and counts.to_pylist() == [3, 0, 7]
