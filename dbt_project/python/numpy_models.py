@@ -29,10 +29,12 @@ def arrow_array(arrow_type: pa.DataType, values, valid=None) -> pa.Array:
     else:
         validity = pa.py_buffer(np.packbits(valid, bitorder="little"))
         nulls = n - int(np.count_nonzero(valid))
-    if arrow_type.id == pa.decimal64(18, 0).id:
+    if pa.types.is_decimal(arrow_type) and arrow_type.bit_width not in (64, 128):
+        raise TypeError(f"arrow_array: decimal64 or decimal128 only, not {arrow_type}")
+    if pa.types.is_decimal(arrow_type) and arrow_type.bit_width == 64:
         # 64-bit decimals are their unscaled int64 values, as they are
         data = pa.py_buffer(np.ascontiguousarray(values, dtype=np.int64))
-    elif pa.types.is_decimal(arrow_type):
+    elif pa.types.is_decimal128(arrow_type):
         high, low = values if isinstance(values, tuple) else (values >> 63, values)
         words = np.empty((n, 2), dtype=np.uint64)
         words[:, 0] = low.astype(np.uint64)

@@ -38,6 +38,8 @@ def test_cents_become_decimal_18_2_and_counts_stay_integers():
     assert con.execute("select any_value(typeof(x)), sum(x) from cents").fetchall() == [
         ("DECIMAL(18,2)", Decimal(-(2**52) + 1).scaleb(-2) + Decimal("-0.05"))
     ]
+    with pytest.raises(TypeError, match="decimal64 or decimal128 only"):
+        arrow_array(pa.decimal32(9, 2), np.array([1, 2]))
     counts = arrow_array(pa.int64(), np.array([3, 0, 7], dtype=np.int32))
     assert counts.type == pa.int64() and counts.to_pylist() == [3, 0, 7]
 

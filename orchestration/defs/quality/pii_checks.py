@@ -1,8 +1,8 @@
 """No personal data past staging: blocking `no_pii` checks on the feature mart and on the ml
 tables that are published.
 
-Grain: one check per asset; it looks at the rows the asset just wrote (the latest month of a
-monthly table, all rows of the small model tables) for
+Grain: one check per asset; it looks at the rows the asset just built (the latest month of a
+monthly table or view, all rows of the small model tables) for
 - a column named like a PII column (full_name, phone, email, address), and
 - text values that are PII: equal to a name, phone, email or address in raw.customers (the
   only place PII lands), or shaped like an email or a phone number.
