@@ -29,10 +29,7 @@ def arrow_array(arrow_type: pa.DataType, values, valid=None) -> pa.Array:
     else:
         validity = pa.py_buffer(np.packbits(valid, bitorder="little"))
         nulls = n - int(np.count_nonzero(valid))
-    if pa.types.is_decimal(arrow_type) and arrow_type.bit_width not in (64, 128):
-        raise TypeError(f"arrow_array: decimal64 or decimal128 only, not {arrow_type}")
-    if pa.types.is_decimal(arrow_type) and arrow_type.bit_width == 64:
-        # 64-bit decimals are their unscaled int64 values, as they are
+    if pa.types.is_decimal64(arrow_type):
         data = pa.py_buffer(np.ascontiguousarray(values, dtype=np.int64))
     elif pa.types.is_decimal128(arrow_type):
         high, low = values if isinstance(values, tuple) else (values >> 63, values)
@@ -40,6 +37,8 @@ def arrow_array(arrow_type: pa.DataType, values, valid=None) -> pa.Array:
         words[:, 0] = low.astype(np.uint64)
         words[:, 1] = high.astype(np.uint64)
         data = pa.py_buffer(words)
+    elif pa.types.is_decimal(arrow_type):
+        raise TypeError(f"arrow_array: decimal64 or decimal128 only, not {arrow_type}")
     else:
         data = pa.py_buffer(np.ascontiguousarray(values, dtype=arrow_type.to_pandas_dtype()))
     return pa.Array.from_buffers(arrow_type, n, [validity, data], null_count=nulls)

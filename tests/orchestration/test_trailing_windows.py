@@ -361,3 +361,16 @@ def test_attributes_are_those_in_force_at_month_end(tmp_path):
         ).fetchone()[0]
         == 0
     )
+
+
+def test_bucket_size_is_a_whole_number_of_customers(tmp_path):
+    assert trailing.customers_per_bucket(None) == trailing.customers_per_bucket("") == 15_625
+    assert trailing.customers_per_bucket("100") == trailing.customers_per_bucket(100) == 100
+    for bad in (0, "0", -3, 2.5, "abc", "1e3"):
+        with pytest.raises(ValueError, match=r"trailing_bucket_customers.*1 or more; got"):
+            trailing.customers_per_bucket(bad)
+    # the model refuses it before reading anything
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    small_warehouse(con)
+    with pytest.raises(ValueError, match="trailing_bucket_customers"):
+        run_model(con, bucket_customers=0)

@@ -391,6 +391,22 @@ def scaled(column, scale):
     return f"cast({column} * {10**scale} as bigint)"
 
 
+def customers_per_bucket(setting):
+    """The bucket size the dbt var `trailing_bucket_customers` sets (unset: BUCKET_CUSTOMERS)."""
+    if setting in (None, ""):
+        return BUCKET_CUSTOMERS
+    try:
+        value = int(setting)
+    except (TypeError, ValueError):
+        value = 0
+    if value < 1 or str(value) != str(setting).strip():
+        raise ValueError(
+            "int_customer_trailing_12m: dbt var trailing_bucket_customers must be a whole number"
+            f" of customers, 1 or more; got {setting!r}"
+        )
+    return value
+
+
 def model(dbt, session):
     dbt.config(
         # the run's months replaced straight in the table (macros/window_incremental.sql)
@@ -399,12 +415,7 @@ def model(dbt, session):
         on_schema_change="fail",
     )
     min_month, max_month = dbt.config.get("min_month"), dbt.config.get("max_month")
-    bucket_customers = int(dbt.config.get("bucket_customers") or BUCKET_CUSTOMERS)
-    if bucket_customers < 1:
-        raise ValueError(
-            "int_customer_trailing_12m: dbt var trailing_bucket_customers must be a whole number"
-            f" of customers, 1 or more; got {dbt.config.get('bucket_customers')}"
-        )
+    bucket_customers = customers_per_bucket(dbt.config.get("bucket_customers"))
     # DuckDB's memory limit while the arrays are held, and the profile's limit after
     profile_memory = dbt.config.get("profile_duckdb_memory")
     duckdb_memory = dbt.config.get("duckdb_memory") or profile_memory
