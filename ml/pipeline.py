@@ -56,9 +56,16 @@ def build_segment_profiles(
     """
     profile_config = config["segmentation"]["profile"]
     from_scores = [c for c in SCORE_TRAITS if c in scored.columns]
-    frame = features.drop([c for c in from_scores if c in features.columns]).join(
-        scored.select(*KEYS, *from_scores), on=KEYS, how="inner"
-    )
+    base = features.drop([c for c in from_scores if c in features.columns])
+    if scored.height == features.height and scored.select(KEYS).equals(features.select(KEYS)):
+        # the scores of these very rows, in their order (what score_customers returns): side
+        # by side, without the join (0.27 s a month at 1M customers)
+        frame = base.with_columns(scored.select(from_scores))
+    else:
+        # in the features' row order, which the profile sums follow to the last bit
+        frame = base.join(
+            scored.select(*KEYS, *from_scores), on=KEYS, how="inner", maintain_order="left"
+        )
     table = profile_table(frame, profile_config)
     names, strategies = model.segment_names(), model.segment_strategies()
     first = ["segment_id", "segment_name", "as_of_month"]

@@ -101,7 +101,11 @@ def grouped(data: pl.DataFrame, keys: list[str], aggs: list[pl.Expr]) -> pl.Data
     """
     if data.height == 0:
         return data.group_by(keys).agg(aggs)
-    parts = data.partition_by(keys, maintain_order=True, as_dict=True)
+    if all(n == 1 for n in data.select(pl.col(keys).n_unique()).row(0)):
+        # one group (the population of one month): the frame itself, without partition_by's copy
+        parts = {tuple(data.row(0, named=True)[k] for k in keys): data}
+    else:
+        parts = data.partition_by(keys, maintain_order=True, as_dict=True)
     return pl.concat(
         [
             part.rechunk().select(

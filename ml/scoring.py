@@ -20,7 +20,7 @@ from ml.satisfaction import (
     value_satisfaction_cell_expr,
 )
 from ml.strategies import recommend_strategies
-from ml.value_index import value_scores, value_tiers
+from ml.value_index import tier_positions, value_scores
 
 OUTPUT_COLUMNS = (
     "customer_id",
@@ -52,8 +52,14 @@ def assign_segments(features: pl.DataFrame, model: SegmentationModel) -> pl.Seri
     clusters = assign_to_centroids(
         model.preprocessing.transform(features), np.asarray(model.centroids, dtype=float)
     )
-    lookup = np.array([model.cluster_to_segment[i] for i in range(len(model.centroids))])
-    return pl.Series("segment_id", lookup[clusters], dtype=pl.String)
+    lookup = [model.cluster_to_segment[i] for i in range(len(model.centroids))]
+    return labels_by_position("segment_id", lookup, clusters)
+
+
+def labels_by_position(name: str, labels, positions: np.ndarray) -> pl.Series:
+    """String Series whose row i is labels[positions[i]]: a gather from the k labels (building
+    the Series from a NumPy array of 1M strings cost 0.13 s a month at 1M customers)."""
+    return pl.Series(name, list(labels), dtype=pl.String).gather(positions)
 
 
 def core_scores(features: pl.DataFrame, model: SegmentationModel, config: dict) -> pl.DataFrame:
@@ -66,7 +72,11 @@ def core_scores(features: pl.DataFrame, model: SegmentationModel, config: dict) 
         features.with_columns(
             assign_segments(features, model),
             pl.Series("value_score", scores, dtype=pl.Float64),
-            pl.Series("value_tier", value_tiers(scores, model.value_index), dtype=pl.String),
+            labels_by_position(
+                "value_tier",
+                model.value_index.tier_names,
+                tier_positions(scores, model.value_index),
+            ),
             satisfaction_expr(sat),
             credit_rating_expr(config["credit"]),
         )

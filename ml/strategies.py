@@ -78,8 +78,12 @@ def recommend_strategies(
 ) -> pl.Series:
     """`recommended_strategy` per row of `customers` (which has segment_id), in row order."""
     traits = segment_trait_frame(segment_traits, config)
-    frame = customers.join(traits, on="segment_id", how="left", maintain_order="left")
-    validate_playbook(config, set(frame.columns))
+    validate_playbook(config, set(customers.columns) | set(traits.columns))
+    # only the columns the rules read go through the join (all 60 took 0.15 s a month at 1M)
+    read = {f for rule in config["rules"] for f in rule.get("when") or {}} - set(traits.columns)
+    frame = customers.select(*dict.fromkeys(["segment_id", *sorted(read)])).join(
+        traits, on="segment_id", how="left", maintain_order="left"
+    )
     expr = None
     for rule in config["rules"][:-1]:
         conds = [_condition(f, spec) for f, spec in rule["when"].items()]

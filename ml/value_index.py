@@ -29,6 +29,7 @@ __all__ = [
     "entropy_weights",
     "fit_value_index",
     "normalised_indicators",
+    "tier_positions",
     "value_scores",
     "value_tiers",
 ]
@@ -161,10 +162,15 @@ def value_scores(features: pl.DataFrame, model: ValueIndexModel) -> np.ndarray:
     return np.clip(100.0 * normalised_indicators(features, model) @ weights, 0.0, 100.0)
 
 
+def tier_positions(scores: np.ndarray, model: ValueIndexModel) -> np.ndarray:
+    """Position in `model.tier_names` per score: the first tier whose cut point the score
+    reaches (>=)."""
+    return (np.asarray(scores)[:, None] < np.asarray(model.tier_cuts)[None, :]).sum(axis=1)
+
+
 def value_tiers(scores: np.ndarray, model: ValueIndexModel) -> np.ndarray:
     """Tier name per score: the first tier whose cut point the score reaches (>=)."""
-    position = (np.asarray(scores)[:, None] < np.asarray(model.tier_cuts)[None, :]).sum(axis=1)
-    return np.asarray(model.tier_names, dtype=object)[position]
+    return np.asarray(model.tier_names, dtype=object)[tier_positions(scores, model)]
 
 
 def weight_rows(model: ValueIndexModel) -> list[dict]:

@@ -188,6 +188,23 @@ def test_profiles_for_several_months(make_features, trained, config):
     assert shares.to_list() == pytest.approx([1.0, 1.0])
 
 
+def test_profiles_match_customers_on_keys_whatever_the_row_order(make_features, trained, config):
+    """Scores in the features' own row order are put side by side; in another order, or for a
+    subset of the rows, they are joined on the keys: the profiles are the same either way."""
+    may, june = make_features(seed=8, as_of_month="2024-05"), make_features(seed=9)
+    features = pl.concat([may, june])
+    scored = score_customers(features, trained, config)
+    aligned = build_segment_profiles(features, scored, trained, config)
+    shuffled = build_segment_profiles(features, scored.reverse(), trained, config)
+    assert aligned.equals(shuffled)
+    # only June scored: May's customers have no scores and drop out of the profiles
+    june_only = build_segment_profiles(
+        features, scored.filter(pl.col("as_of_month") == "2024-06"), trained, config
+    )
+    assert june_only.equals(build_segment_profiles(june, scored.tail(june.height), trained, config))
+    assert set(june_only["as_of_month"]) == {"2024-06"}
+
+
 def test_migrations_from_scored_history(make_features, trained, config):
     may, june = make_features(seed=8, as_of_month="2024-05"), make_features(seed=9)
     history = score_customers(pl.concat([may, june]), trained, config)

@@ -1,0 +1,84 @@
+"""The publish writer on a small warehouse: migrations only between calendar-consecutive months,
+the same counts as the ml reference, and every published file in its stated order."""
+
+import duckdb
+import polars as pl
+import pytest
+
+from ml.migrations import segment_migrations
+from orchestration.defs.publish.writer import ORDER_BY, SEGMENT_COLUMNS, publish
+from orchestration.defs.warehouse import query_frame
+
+# 2024-03 is missing: no migrations into 2024-04, nothing from 2024-02 to 2024-04
+MONTHS = ["2024-01", "2024-02", "2024-04", "2024-05"]
+
+
+def history() -> pl.DataFrame:
+    rows = []
+    for m, month in enumerate(MONTHS):
+        # customers c00..c39, of whom a few are absent some months; inserted in reverse order
+        for c in reversed(range(40)):
+            if (c + m) % 7 == 0:
+                continue
+            rows.append(
+                {
+                    "customer_id": f"c{c:02d}",
+                    "as_of_month": month,
+                    "segment_id": f"S{(c * 3 + m * (c % 4)) % 5}",
+                }
+            )
+    frame = pl.DataFrame(rows)
+    others = [c for c in SEGMENT_COLUMNS if c not in frame.columns]
+    return frame.with_columns(*[pl.lit("x").alias(c) for c in others]).select(SEGMENT_COLUMNS)
+
+
+@pytest.fixture
+def published(tmp_path):
+    warehouse = tmp_path / "warehouse.duckdb"
+    frame = history()
+    conn = duckdb.connect(str(warehouse))
+    conn.execute("create schema ml")
+    conn.execute("create table ml.customer_segments_history as select * from frame")
+    conn.execute(
+        "create table ml.segment_profiles as select distinct as_of_month, segment_id, "
+        "count(*) over (partition by as_of_month, segment_id) as n_customers from frame"
+    )
+    conn.execute(
+        "create table ml.value_index_weights as select 'v1' as model_version, "
+        "'g' as level, 'kwh' as criterion, 'ahp' as method, 1.0 as weight"
+    )
+    conn.execute("create table ml.segmentation_models as select 'v1' as model_version")
+    conn.close()
+    counts = publish(warehouse, tmp_path / "published")
+    return frame, counts, tmp_path / "published"
+
+
+def test_migrations_pair_calendar_consecutive_months_only(published):
+    frame, counts, folder = published
+    conn = duckdb.connect(str(folder / "segments.duckdb"), read_only=True)
+    moves = query_frame(conn, "select * from segment_migrations")
+    conn.close()
+    expected = segment_migrations(frame)
+    assert sorted(set(moves["to_month"])) == ["2024-02", "2024-05"]
+    # the published table is already in its stated order
+    assert moves.equals(moves.sort("to_month", "from_segment", "to_segment"))
+    assert moves.drop("from_month").equals(expected)
+    assert (
+        moves["from_month"]
+        == moves["to_month"].replace({"2024-02": "2024-01", "2024-05": "2024-04"})
+    ).all()
+    assert counts["segment_migrations"] == moves.height
+
+
+def test_every_published_month_file_is_in_its_stated_order(published):
+    frame, counts, folder = published
+    assert counts["customer_segments_history"] == frame.height
+    for table in ("customer_segments_history", "segment_profiles"):
+        for month in MONTHS:
+            part = pl.read_parquet(folder / "parquet" / table / f"as_of_month={month}")
+            keys = [k.strip() for k in ORDER_BY[table].split(",") if k.strip() != "as_of_month"]
+            assert part.height > 0
+            assert part.equals(part.sort(keys)), (table, month)
+    current = pl.read_parquet(folder / "parquet" / "customer_segments")
+    assert current.equals(current.sort("customer_id"))
+    assert current.height == frame.filter(pl.col("as_of_month") == MONTHS[-1]).height
