@@ -49,6 +49,22 @@ def test_window_sums_match_sql_semantics(customers, frame):
                 assert int(sums[i, ci]) == expected
 
 
+@pytest.mark.parametrize("shared", [True, False])
+def test_a_source_without_rows_gives_empty_windows_of_the_same_shape(shared):
+    """No value at all (a bucket without smart-meter rows): zero sums, no valid window, the
+    shapes and types of the general path."""
+    values = np.zeros((3, 20, 4), dtype=np.int64)
+    present = np.zeros((20, 4) if shared else (3, 20, 4), dtype=bool)
+    offsets = np.arange(14, 20)
+    sums, valid = trailing.window_sums(values, present, offsets, 12)
+    one = present.copy()
+    one[..., 0, 0] = True
+    general_sums, general_valid = trailing.window_sums(values, one, offsets, 12)
+    assert sums.shape == general_sums.shape == valid.shape == general_valid.shape == (3, 6, 4)
+    assert sums.dtype == general_sums.dtype and valid.dtype == general_valid.dtype
+    assert not sums.any() and not valid.any()
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.lists(cells, min_size=16, max_size=16), min_size=1, max_size=3))
 def test_window_max_ignores_absent_months(customers):

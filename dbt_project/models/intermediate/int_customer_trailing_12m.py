@@ -171,8 +171,14 @@ def running_sum(values, dtype):
 def window_sums(values, present, offsets, width, end_lag=0):
     """Sums over months [m - end_lag - width + 1, m - end_lag], for every month m in `offsets`,
     of int64 `values` laid out (... x months x customers) and zero where not `present` (which
-    may be one array for all leading rows); months before the first count as zero. Returns (sums, valid), valid where the window holds at least
-    one present value. Months are the second-last axis, so a cumulative sum adds whole rows."""
+    may be one array for all leading rows); months before the first count as zero. Returns
+    (sums, valid), valid where the window holds at least one present value. Months are the
+    second-last axis, so a cumulative sum adds whole rows."""
+    if not present.any():
+        # a source without rows in the bucket (no smart meters, say): every window is empty
+        shape = values.shape[:-2] + (len(offsets), values.shape[-1])
+        valid = np.zeros(present.shape[:-2] + shape[-2:], dtype=bool)
+        return np.zeros(shape, dtype=np.int64), np.broadcast_to(valid, shape)
     cumulative = running_sum(values, np.int64)
     counts = running_sum(present, np.int32)
     high = np.clip(np.asarray(offsets) + 1 - end_lag, 0, None)
@@ -239,18 +245,21 @@ def dense(rows, columns, shape, dtype=np.int64):
         np.ma.getmaskarray(rows[column]) if np.ma.isMaskedArray(rows[column]) else None
         for column in columns
     ]
+    # positions in the flattened (months x customers) grid: one index, put column by column
+    flat = np.ma.getdata(rows["mi"]).astype(np.int64) * shape[1] + np.ma.getdata(rows["ci"])
     rows_present = np.zeros(shape, dtype=bool)
-    rows_present[rows["mi"], rows["ci"]] = True
+    rows_present.reshape(-1)[flat] = True
     shared = all(mask is None or not mask.any() for mask in masks)
     present = rows_present if shared else np.zeros((len(columns),) + shape, dtype=bool)
     for j, (column, mask) in enumerate(zip(columns, masks, strict=True)):
         data = np.ma.getdata(rows[column])
+        target = values[j].reshape(-1)
         if mask is not None and mask.any():
             ok = ~mask
-            values[j, rows["mi"][ok], rows["ci"][ok]] = data[ok]
-            present[j, rows["mi"][ok], rows["ci"][ok]] = True
+            target[flat[ok]] = data[ok]
+            present[j].reshape(-1)[flat[ok]] = True
         else:
-            values[j, rows["mi"], rows["ci"]] = data
+            target[flat] = data
             if not shared:
                 present[j] = rows_present
     return values, present
