@@ -2,6 +2,7 @@
 the same counts as the ml reference, and every published file in its stated order."""
 
 import duckdb
+import numpy as np
 import polars as pl
 import pytest
 
@@ -82,3 +83,44 @@ def test_every_published_month_file_is_in_its_stated_order(published):
     current = pl.read_parquet(folder / "parquet" / "customer_segments")
     assert current.equals(current.sort("customer_id"))
     assert current.height == frame.filter(pl.col("as_of_month") == MONTHS[-1]).height
+
+
+def test_a_month_of_many_row_groups_is_published_in_order(tmp_path):
+    """Month files are copied without sorting again: with several row groups per month and two
+    threads, the scan must still return each month as it was inserted, sorted by customer."""
+    n = 300_000  # about 3 row groups of DuckDB's 122,880 rows
+    order = np.random.default_rng(7).permutation(n)
+    frame = pl.DataFrame(
+        {
+            "customer_id": [f"c{i:07d}" for i in order],
+            "segment_id": [f"S{i % 5}" for i in order],
+        }
+    )
+    frame = pl.concat(
+        [frame.with_columns(pl.lit(m).alias("as_of_month")) for m in ("2024-01", "2024-02")]
+    )
+    others = [c for c in SEGMENT_COLUMNS if c not in frame.columns]
+    frame = frame.with_columns(*[pl.lit("x").alias(c) for c in others]).select(SEGMENT_COLUMNS)
+    warehouse = tmp_path / "warehouse.duckdb"
+    conn = duckdb.connect(str(warehouse))
+    conn.execute("create schema ml")
+    conn.execute("create table ml.customer_segments_history as select * from frame")
+    conn.execute(
+        "create table ml.segment_profiles as select 'S0' as segment_id, '2024-01' as as_of_month"
+    )
+    conn.execute(
+        "create table ml.value_index_weights as select 'v1' as model_version, 'g' as level, 'kwh' as criterion, 'ahp' as method"
+    )
+    conn.execute("create table ml.segmentation_models as select 'v1' as model_version")
+    conn.close()
+    publish(warehouse, tmp_path / "published")
+    for month in ("2024-01", "2024-02"):
+        part = pl.read_parquet(
+            tmp_path
+            / "published"
+            / "parquet"
+            / "customer_segments_history"
+            / f"as_of_month={month}"
+        )
+        assert part.height == n
+        assert part["customer_id"].is_sorted(), month
