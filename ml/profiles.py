@@ -103,7 +103,7 @@ def grouped(data: pl.DataFrame, keys: list[str], aggs: list[pl.Expr]) -> pl.Data
         return data.group_by(keys).agg(aggs)
     if all(n == 1 for n in data.select(pl.col(keys).n_unique()).row(0)):
         # one group (the population of one month): the frame itself, without partition_by's copy
-        parts = {tuple(data.row(0, named=True)[k] for k in keys): data}
+        parts = {data.select(keys).row(0): data}
     else:
         parts = data.partition_by(keys, maintain_order=True, as_dict=True)
     return pl.concat(

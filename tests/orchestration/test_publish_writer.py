@@ -28,21 +28,25 @@ def history() -> pl.DataFrame:
                     "segment_id": f"S{(c * 3 + m * (c % 4)) % 5}",
                 }
             )
-    frame = pl.DataFrame(rows)
+    return with_segment_columns(pl.DataFrame(rows))
+
+
+def with_segment_columns(frame: pl.DataFrame) -> pl.DataFrame:
+    """customer_id, as_of_month and segment_id, plus the other published columns as "x"."""
     others = [c for c in SEGMENT_COLUMNS if c not in frame.columns]
     return frame.with_columns(*[pl.lit("x").alias(c) for c in others]).select(SEGMENT_COLUMNS)
 
 
-@pytest.fixture
-def published(tmp_path):
+def publish_history(tmp_path, frame: pl.DataFrame) -> tuple[dict, object]:
+    """Publish a warehouse whose scoring history is `frame` (profiles counted from it); returns
+    the row counts and the published folder."""
     warehouse = tmp_path / "warehouse.duckdb"
-    frame = history()
     conn = duckdb.connect(str(warehouse))
     conn.execute("create schema ml")
     conn.execute("create table ml.customer_segments_history as select * from frame")
     conn.execute(
-        "create table ml.segment_profiles as select distinct as_of_month, segment_id, "
-        "count(*) over (partition by as_of_month, segment_id) as n_customers from frame"
+        "create table ml.segment_profiles as select as_of_month, segment_id, "
+        "count(*) as n_customers from frame group by all"
     )
     conn.execute(
         "create table ml.value_index_weights as select 'v1' as model_version, "
@@ -50,8 +54,14 @@ def published(tmp_path):
     )
     conn.execute("create table ml.segmentation_models as select 'v1' as model_version")
     conn.close()
-    counts = publish(warehouse, tmp_path / "published")
-    return frame, counts, tmp_path / "published"
+    return publish(warehouse, tmp_path / "published"), tmp_path / "published"
+
+
+@pytest.fixture
+def published(tmp_path):
+    frame = history()
+    counts, folder = publish_history(tmp_path, frame)
+    return frame, counts, folder
 
 
 def test_migrations_pair_calendar_consecutive_months_only(published):
@@ -99,28 +109,10 @@ def test_a_month_of_many_row_groups_is_published_in_order(tmp_path):
     frame = pl.concat(
         [frame.with_columns(pl.lit(m).alias("as_of_month")) for m in ("2024-01", "2024-02")]
     )
-    others = [c for c in SEGMENT_COLUMNS if c not in frame.columns]
-    frame = frame.with_columns(*[pl.lit("x").alias(c) for c in others]).select(SEGMENT_COLUMNS)
-    warehouse = tmp_path / "warehouse.duckdb"
-    conn = duckdb.connect(str(warehouse))
-    conn.execute("create schema ml")
-    conn.execute("create table ml.customer_segments_history as select * from frame")
-    conn.execute(
-        "create table ml.segment_profiles as select 'S0' as segment_id, '2024-01' as as_of_month"
-    )
-    conn.execute(
-        "create table ml.value_index_weights as select 'v1' as model_version, 'g' as level, 'kwh' as criterion, 'ahp' as method"
-    )
-    conn.execute("create table ml.segmentation_models as select 'v1' as model_version")
-    conn.close()
-    publish(warehouse, tmp_path / "published")
+    _, folder = publish_history(tmp_path, with_segment_columns(frame))
     for month in ("2024-01", "2024-02"):
         part = pl.read_parquet(
-            tmp_path
-            / "published"
-            / "parquet"
-            / "customer_segments_history"
-            / f"as_of_month={month}"
+            folder / "parquet" / "customer_segments_history" / f"as_of_month={month}"
         )
         assert part.height == n
         assert part["customer_id"].is_sorted(), month

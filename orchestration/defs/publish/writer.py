@@ -56,7 +56,6 @@ PUBLISHED_TABLES: dict[str, str] = {
         "where as_of_month = (select max(as_of_month) from wh.ml.customer_segments_history)"
     ),
     "segment_profiles": "select * from wh.ml.segment_profiles",
-    # built by _create_migrations, one pair of calendar-consecutive months at a time
     "segment_migrations": MIGRATIONS,
     "value_index_weights": "select * from wh.ml.value_index_weights",
     "segmentation_models": "select * from wh.ml.segmentation_models",
@@ -77,6 +76,8 @@ PARTITIONED = ("customer_segments_history", "segment_profiles", "customer_segmen
 # Built one as_of_month at a time, each month sorted on its own: at 1M customers x 36 months,
 # one ORDER BY over the whole history took 98 s of a 124 s publish; month by month, 42 s.
 BY_MONTH = ("customer_segments_history",)
+# Built one pair of calendar-consecutive months at a time (the query takes both as parameters).
+BY_MONTH_PAIR = ("segment_migrations",)
 
 
 def publish(warehouse: Path, published_dir: Path) -> dict[str, int]:
@@ -102,8 +103,8 @@ def publish(warehouse: Path, published_dir: Path) -> dict[str, int]:
         for table, query in PUBLISHED_TABLES.items():
             if table in BY_MONTH:
                 _create_by_month(conn, table, query)
-            elif query is MIGRATIONS:
-                _create_migrations(conn, table)
+            elif table in BY_MONTH_PAIR:
+                _create_by_month_pair(conn, table, query)
             else:
                 conn.execute(
                     f"create table pub.{table} as select * from ({query}) order by {ORDER_BY[table]}"
@@ -127,44 +128,47 @@ def publish(warehouse: Path, published_dir: Path) -> dict[str, int]:
     return counts
 
 
+def _months(conn: duckdb.DuckDBPyConnection, relation: str, table: str) -> list[str]:
+    """The as_of_month values of `relation`, in order; ValueError for a null or a value that is
+    not YYYY-MM (it would name a Parquet folder)."""
+    months = [
+        m
+        for (m,) in conn.execute(
+            f"select distinct as_of_month from {relation} order by 1"
+        ).fetchall()
+    ]
+    for month in months:
+        if month is None:
+            raise ValueError(f"published table {table}: rows without an as_of_month")
+        if not MONTH_KEY.fullmatch(str(month)):
+            raise ValueError(f"published table {table}: as_of_month {month!r} is not YYYY-MM")
+    return months
+
+
 def _create_by_month(conn: duckdb.DuckDBPyConnection, table: str, query: str) -> None:
     """pub.<table> from `query`, one as_of_month after another, each month in ORDER_BY order:
     the same rows in the same order as one ORDER BY over the whole table."""
     conn.execute(f"create table pub.{table} as select * from ({query}) limit 0")
-    months = conn.execute(
-        f"select distinct as_of_month from ({query}) order by as_of_month"
-    ).fetchall()
-    for (month,) in months:
-        if month is None:
-            raise ValueError(f"published table {table}: rows without an as_of_month")
+    for month in _months(conn, f"({query})", table):
         conn.execute(
             f"insert into pub.{table} select * from ({query}) where as_of_month = ? order by {ORDER_BY[table]}",
             [month],
         )
 
 
-def _create_migrations(conn: duckdb.DuckDBPyConnection, table: str) -> None:
-    """pub.<table>: the MIGRATIONS of every pair of calendar-consecutive months of the scoring
-    history (a gap month yields no pair), in ORDER_BY order. One join of two months per pair:
-    one window over the whole history (lag by customer) took 7-9 s at 1M x 36, the pairs 2.5 s."""
-    history = "wh.ml.customer_segments_history"
-    months = [
-        m
-        for (m,) in conn.execute(
-            f"select distinct as_of_month from {history} order by 1"
-        ).fetchall()
-    ]
-    for month in months:
-        if not MONTH_KEY.fullmatch(str(month)):
-            raise ValueError(f"{history}: as_of_month {month!r} is not YYYY-MM")
-    conn.execute(f"create table pub.{table} as select * from ({MIGRATIONS}) limit 0", [None, None])
+def _create_by_month_pair(conn: duckdb.DuckDBPyConnection, table: str, query: str) -> None:
+    """pub.<table> from `query` (parameters: a month and the month before it), for every pair of
+    calendar-consecutive months of the scoring history (a gap month yields no pair), in
+    ORDER_BY order. For the migrations, one join of two months per pair took 2.5 s at 1M x 36;
+    one window over the whole history (lag by customer), 7-9 s."""
+    conn.execute(f"create table pub.{table} as select * from ({query}) limit 0", [None, None])
+    months = _months(conn, "wh.ml.customer_segments_history", table)
     for previous, month in zip(months, months[1:], strict=False):
-        if _month_number(month) - _month_number(previous) != 1:
-            continue
-        conn.execute(
-            f"insert into pub.{table} select * from ({MIGRATIONS}) order by {ORDER_BY[table]}",
-            [month, previous],
-        )
+        if _month_number(month) - _month_number(previous) == 1:
+            conn.execute(
+                f"insert into pub.{table} select * from ({query}) order by {ORDER_BY[table]}",
+                [month, previous],
+            )
 
 
 def _month_number(month: str) -> int:
@@ -176,10 +180,7 @@ def _copy_by_month(conn: duckdb.DuckDBPyConnection, table: str, folder: Path) ->
     (`as_of_month=YYYY-MM/part_0.parquet`, the month in the folder name, not in the file), each
     in ORDER_BY order, the order pub.<table> was written in. COPY ... PARTITION_BY interleaved
     its writers' chunks: the rows of a file, hence its bytes, changed from run to run."""
-    months = conn.execute(f"select distinct as_of_month from pub.{table} order by 1").fetchall()
-    for (month,) in months:
-        if not MONTH_KEY.fullmatch(str(month)):
-            raise ValueError(f"published table {table}: as_of_month {month!r} is not YYYY-MM")
+    for month in _months(conn, f"pub.{table}", table):
         target = folder / f"as_of_month={month}" / "part_0.parquet"
         target.parent.mkdir(parents=True, exist_ok=True)
         # no ORDER BY: pub.<table> was written in ORDER_BY order and insertion order is kept
