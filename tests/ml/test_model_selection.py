@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
-from sklearn.metrics import adjusted_rand_score
+from sklearn.metrics import adjusted_rand_score, silhouette_score
 
-from ml.model_selection import assign_to_centroids, choose_k, cluster_customers
+from ml.model_selection import assign_to_centroids, choose_k, cluster_customers, mean_silhouette
 
 
 def blobs(sizes, seed=0, d=6, spread=10.0):
@@ -120,3 +120,17 @@ def test_clear_structure_overrides_the_previous_k(config):
     x, _ = blobs([150] * 5)
     result = cluster_customers(x, config["segmentation"], previous_k=8)
     assert result.k == 5 and result.selection == "rank_sum"
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 7, 1000])
+def test_mean_silhouette_is_sklearns(chunk_rows):
+    """Blocks of any size; clustered and random labels; a singleton cluster (its point scores 0)
+    and labels that are not 0..k-1."""
+    rng = np.random.default_rng(5)
+    groups = np.arange(600) % 4
+    x = rng.normal(size=(600, 6)) + 3 * groups[:, None]
+    labels = np.where(np.arange(600) == 0, 99, groups * 10)
+    for candidate in (labels, rng.integers(0, 3, 600)):
+        expected = silhouette_score(x, candidate)
+        assert mean_silhouette(x, candidate, chunk_rows) == pytest.approx(expected, abs=1e-12)
+    assert mean_silhouette(x, labels) > 0.3

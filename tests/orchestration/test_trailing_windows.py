@@ -95,6 +95,15 @@ def test_a_value_too_large_to_sum_exactly_is_named():
         trailing.check_range("kwh", np.array([2**52]))
 
 
+def test_a_count_beyond_its_32_bit_column_is_named():
+    schema = trailing.output_schema()
+    assert schema.field("n_contacts_12m").type == pa.int32()
+    assert schema.field("resolution_seconds_12m").type == pa.int64()
+    trailing.check_int32("n_contacts_12m", np.array([2**31 - 1, -(2**31)]))
+    with pytest.raises(ValueError, match="n_contacts_12m.*32-bit"):
+        trailing.check_int32("n_contacts_12m", np.array([2**31]))
+
+
 # ------------------------------------------------------------------ the model against SQL windows
 
 

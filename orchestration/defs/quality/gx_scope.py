@@ -55,13 +55,15 @@ def raw_latest_load(conn: duckdb.DuckDBPyConnection, table: str) -> tuple[pd.Dat
     columns = ", ".join(
         _as_received(c, t) for c, t in LANDING_TABLES[table].items() if c not in PII_COLUMNS
     )
-    # sample first, then rebuild the text of the sampled rows only: projecting a 36-month
-    # backfill's 36 M bills before sampling took 30 s
+    # The sample draws row ids only, then reads and rebuilds the text of the sampled rows:
+    # rebuilding a 36-month backfill's 36 M bills before sampling took 30 s, sampling whole
+    # rows 5 s, sampling their row ids 1.4 s (the same rows).
     frame = _frame(
         conn,
-        f"select {columns} from (select * from raw.{table} "
-        "where _batch_id in (select unnest(?))) "
-        f"using sample reservoir({RAW_SAMPLE_ROWS} rows) repeatable ({SAMPLE_SEED})",
+        f"select {columns} from raw.{table} where rowid in ("
+        f"select rowid from (select rowid from raw.{table} where _batch_id in (select unnest(?))) "
+        f"using sample reservoir({RAW_SAMPLE_ROWS} rows) repeatable ({SAMPLE_SEED})"
+        ") order by rowid",
         [[b[0] for b in batches]],
     )
     rows_in_scope = sum(b[2] for b in batches)
