@@ -302,6 +302,41 @@ def test_model_matches_sql_window_functions(tmp_path):
     )
 
 
+def test_counts_too_large_for_32_bits_are_summed_in_64(tmp_path):
+    """A column whose monthly values could overflow 32 bits over the grid is summed in 64 bits,
+    beside the other columns of its source summed in 32; both stay exact."""
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    small_warehouse(con)
+    con.execute(
+        "update intermediate.int_customer_months_work_orders set resolution_seconds = 2000000000"
+        " where customer_id = 'C002'"
+    )
+    run_model(con)
+    got = con.execute(
+        "select as_of_month, resolution_seconds_12m, n_contacts_12m from got"
+        " where customer_id = 'C002' order by as_of_month"
+    ).fetchall()
+    facts = dict(
+        con.execute(
+            "select month, struct_pack(s := resolution_seconds, c := n_contacts)"
+            " from intermediate.int_customer_months_work_orders where customer_id = 'C002'"
+        ).fetchall()
+    )
+
+    def window(as_of, field):
+        year, month = map(int, as_of.split("-"))
+        keys = [
+            f"{(year * 12 + month - 1 - lag) // 12:04d}-{(year * 12 + month - 1 - lag) % 12 + 1:02d}"
+            for lag in range(12)
+        ]
+        values = [facts[k][field] for k in keys if k in facts]
+        return sum(values) if values else None
+
+    assert len(got) == 16
+    assert all(seconds > 2**31 for _, seconds, _ in got)
+    assert got == [(m, window(m, "s"), window(m, "c")) for m, _, _ in got]
+
+
 def test_attributes_are_those_in_force_at_month_end(tmp_path):
     """Each month carries the account version in force at its end, and only the customers then
     connected and not yet disconnected; the sums are those of every customer's grid."""

@@ -183,20 +183,21 @@ def running_sum(values, dtype):
 
 def window_sums(values, present, offsets, width, end_lag=0):
     """Sums over months [m - end_lag - width + 1, m - end_lag], for every month m in `offsets`,
-    of int64 `values` laid out (... x months x customers) and zero where not `present` (which
+    of integer `values` laid out (... x months x customers) and zero where not `present` (which
     may be one array for all leading rows); months before the first count as zero. Returns
-    (sums, valid), valid where the window holds at least one present value. Months are the
+    (sums, valid), valid where the window holds at least one present value; the sums have the
+    values' type, which must hold the sum of all months. Months are the
     second-last axis, so a cumulative sum adds whole rows."""
     if not present.any():
         # a source without rows in the bucket (no smart meters, say): every window is empty
         shape = values.shape[:-2] + (len(offsets), values.shape[-1])
         valid = np.zeros(present.shape[:-2] + shape[-2:], dtype=bool)
-        return np.zeros(shape, dtype=np.int64), np.broadcast_to(valid, shape)
-    cumulative = running_sum(values, np.int64)
-    counts = running_sum(present, np.int32)
+        return np.zeros(shape, dtype=values.dtype), np.broadcast_to(valid, shape)
+    cumulative = running_sum(values, values.dtype)
+    counts = running_sum(present, np.int16)  # months present, up to 32,767
     high = np.clip(np.asarray(offsets) + 1 - end_lag, 0, None)
     low = np.clip(high - width, 0, None)
-    sums = np.empty(values.shape[:-2] + (len(high), values.shape[-1]), dtype=np.int64)
+    sums = np.empty(values.shape[:-2] + (len(high), values.shape[-1]), dtype=values.dtype)
     valid = np.empty(present.shape[:-2] + (len(high), values.shape[-1]), dtype=bool)
     for i, (h, lo) in enumerate(
         zip(high, low, strict=True)
@@ -239,13 +240,22 @@ def combine_limbs(a2, ab2, b2):
 
 
 def check_int32(name, values):
-    if values.size and (
-        values.max() > np.iinfo(np.int32).max or values.min() < np.iinfo(np.int32).min
+    if (
+        values.dtype.itemsize > 4
+        and values.size
+        and (values.max() > np.iinfo(np.int32).max or values.min() < np.iinfo(np.int32).min)
     ):
         raise ValueError(
             f"int_customer_trailing_12m: a trailing {name} is beyond the 32-bit INTEGER it is "
             "stored as: check int_customer_months_* for that column"
         )
+
+
+def max_abs(values):
+    """The largest magnitude among fetched values (masked ones ignored), 0 when there is none."""
+    if np.ma.isMaskedArray(values):
+        values = values.compressed()
+    return int(np.abs(values).max()) if values.size else 0
 
 
 def check_range(name, values):
@@ -337,13 +347,23 @@ def window_columns(facts, shape, month_of_year, offsets):
     arrears_ok = arrears_ok.reshape(shape)
     out["arrears_over_60d"] = (arrears[offsets], arrears_ok[offsets])
     for source, (_, columns) in SUMMED.items():
-        names = [column for column, _ in columns]
-        values, present = dense(facts[source], names, shape)
-        for name, column in zip(names, values, strict=True):
-            check_range(name, column)
-        sums, valid = window_sums(values, present, offsets, WINDOW)
-        for j, name in enumerate(names):
-            out[f"{name}_12m"] = (sums[j], valid[j])
+        rows = facts[source]
+        largest = {column: max_abs(rows[column]) for column, _ in columns}
+        for name, value in largest.items():
+            check_range(name, np.array([value]))
+        # columns whose sums over the whole grid fit in 32 bits are summed in 32 bits: half the
+        # memory traffic, the same exact sums
+        narrow = [c for c, _ in columns if largest[c] * shape[0] < 2**31]
+        for names, dtype in (
+            (narrow, np.int32),
+            ([c for c, _ in columns if c not in narrow], np.int64),
+        ):
+            if not names:
+                continue
+            values, present = dense(rows, names, shape, dtype)
+            sums, valid = window_sums(values, present, offsets, WINDOW)
+            for j, name in enumerate(names):
+                out[f"{name}_12m"] = (sums[j], valid[j])
     (ami_max,), ami_ok = dense(facts["meter"], ["ami_max_kw"], shape)
     ami_ok = ami_ok.reshape(shape)
     check_range("ami_max_kw", ami_max)
