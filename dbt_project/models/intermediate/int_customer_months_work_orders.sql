@@ -33,9 +33,10 @@ closed as (
         customer_id,
         closed_month as month,
         count(*) as n_resolved,
-        sum(resolution_seconds) as resolution_seconds,
+        -- BIGINT sums, not the 128-bit HUGEINT of sum()
+        cast(sum(resolution_seconds) as bigint) as resolution_seconds,
         count(satisfaction_score) as n_surveys,
-        sum(satisfaction_score) as survey_score_sum
+        cast(sum(satisfaction_score) as bigint) as survey_score_sum
     from work_orders
     where status = 'closed' and closed_at is not null and {{ in_partition_window('closed_month') }}
     group by all
