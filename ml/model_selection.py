@@ -21,6 +21,8 @@ thread-completion order, which breaks bit-identical reruns.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -144,11 +146,18 @@ def evaluate_k(
     seed = int(config["seed"])
     idx = sample_rows(x.shape[0], int(config["selection_sample_size"]), seed)
     sample = x[idx]
-    rows = []
-    for k in ks:
+
+    def evaluate(k: int) -> dict:
         labels, _, _ = fit_kmeans(sample, k, seed, int(config["n_init"]), sample.shape[0] + 1)
         scores = partition_scores(sample, labels, seed, int(config["silhouette_sample_size"]))
-        rows.append({"k": k, **scores})
+        return {"k": k, **scores}
+
+    # Each candidate is fitted and scored single-threaded, so its scores do not depend on what
+    # runs beside it; candidates run side by side, one per core. The outer limit stays in force
+    # while they run: each fit's own limit restores 1 thread on exit, not the machine's count.
+    workers = max(1, min(len(ks), os.cpu_count() or 1))
+    with threadpool_limits(limits=1), ThreadPoolExecutor(max_workers=workers) as pool:
+        rows = list(pool.map(evaluate, ks))
     return choose_k(rows, previous_k, float(config.get("k_switch_margin", 0)))
 
 
