@@ -23,7 +23,8 @@ select
         as decimal(18, 3)) as kwh_tou_total,
     -- gross TOU energy: the denominator of TOU shares, meaningful for net-exporting solar too
     cast(sum(abs(kwh_peak) + abs(coalesce(kwh_shoulder, 0)) + abs(kwh_offpeak))
-        filter (where kwh_peak is not null and kwh_offpeak is not null) as decimal(18, 3)) as kwh_tou_gross,
+        filter (where kwh_peak is not null and kwh_offpeak is not null)
+        as decimal(18, 3)) as kwh_tou_gross,
     max(max_demand_kw) as max_demand_kw,
     cast(sum(amount_due) as decimal(18, 2)) as amount_billed,
     count(*) as n_bills,

@@ -56,7 +56,8 @@ select
     month,
     {{ customer_hash_column() }},
     count(*) as n_interruptions,
-    cast(sum(minutes) as bigint) as interruption_minutes,  -- BIGINT, not the 128-bit HUGEINT of sum()
+    -- BIGINT, not the 128-bit HUGEINT of sum()
+    cast(sum(minutes) as bigint) as interruption_minutes,
     count(*) filter (where minutes > 240) as n_long_interruptions,
     count(*) filter (where is_planned) as n_planned_interruptions
 from durations

@@ -16,8 +16,8 @@ at 1M x 36: 140-160 s. Here DuckDB only numbers the bills and payments by custom
 and sorts them by customer, into temporary tables (DuckDB holds them within its memory limit:
 fetched into NumPy at once, 2 GB of rows took the dbt process over 8 GB at 1M). The monthly
 sums, the grid, the running balance and the ageing are whole-array NumPy operations, one chunk
-of customers at a time. The arithmetic is exact: money is summed as integer cents. The rows are written in
-customer_hash order (customer-major), as the other monthly facts, so that
+of customers at a time. The arithmetic is exact: money is summed as integer cents. The rows are
+written in customer_hash order (customer-major), as the other monthly facts, so that
 int_customer_trailing_12m's buckets read only their own row groups.
 """
 
@@ -70,8 +70,8 @@ ROWS = {
     "bills": (
         "settled",
         "left join __payments_months as due on due.month = s.due_month "
-        "left join __payments_months as paid on paid.month = strftime(s.paid_in_full_at, '%Y-%m') "
-        "and paid.month <= $max_month",
+        "left join __payments_months as paid "
+        "on paid.month = strftime(s.paid_in_full_at, '%Y-%m') and paid.month <= $max_month",
         [
             "due.mi as due_mi",
             "paid.mi as settled_mi",

@@ -11,7 +11,8 @@ cumulative sums along the month axis.
 The arithmetic is exact, as the SQL was: decimals are summed as scaled 64-bit integers and
 written back as DECIMAL(18, s), counts as INTEGER (WIDE_COUNTS as BIGINT); the sum of squared
 kWh, which needs more than 64 bits, is summed in three 26-bit limbs and recombined into 128
-bits. A window with no value is null, as SQL's sum over only nulls is. The same input gives the same output, bit for bit.
+bits. A window with no value is null, as SQL's sum over only nulls is. The same input gives the
+same output, bit for bit.
 
 Customers are processed one hash range at a time (the facts are stored in customer_hash order,
 so each range reads only its own row groups); rows are streamed to dbt as Arrow batches. A
@@ -186,8 +187,8 @@ def window_sums(values, present, offsets, width, end_lag=0):
     of integer `values` laid out (... x months x customers) and zero where not `present` (which
     may be one array for all leading rows); months before the first count as zero. Returns
     (sums, valid), valid where the window holds at least one present value; the sums have the
-    values' type, which must hold the sum of all months. Months are the
-    second-last axis, so a cumulative sum adds whole rows."""
+    values' type, which must hold the sum of all months. Months are the second-last axis, so a
+    cumulative sum adds whole rows."""
     if not present.any():
         # a source without rows in the bucket (no smart meters, say): every window is empty
         shape = values.shape[:-2] + (len(offsets), values.shape[-1])
@@ -259,11 +260,15 @@ def max_abs(values):
 
 
 def check_range(name, values):
-    if values.size and int(np.abs(values).max()) >= MAX_ABS_SCALED:
+    """The largest magnitude of a monthly fact's values (max_abs), which must stay below
+    MAX_ABS_SCALED to be summed exactly."""
+    largest = max_abs(values)
+    if largest >= MAX_ABS_SCALED:
         raise ValueError(
             f"int_customer_trailing_12m: a monthly {name} value is too large to sum exactly "
             f"(|value * 10**scale| >= 2**52): check int_customer_months_* for that column"
         )
+    return largest
 
 
 # ---------------------------------------------------------------- one bucket
@@ -348,9 +353,7 @@ def window_columns(facts, shape, month_of_year, offsets):
     out["arrears_over_60d"] = (arrears[offsets], arrears_ok[offsets])
     for source, (_, columns) in SUMMED.items():
         rows = facts[source]
-        largest = {column: max_abs(rows[column]) for column, _ in columns}
-        for name, value in largest.items():
-            check_range(name, np.array([value]))
+        largest = {column: check_range(column, rows[column]) for column, _ in columns}
         # columns whose sums over the whole grid fit in 32 bits are summed in 32 bits: half the
         # memory traffic, the same exact sums
         narrow = [c for c, _ in columns if largest[c] * shape[0] < 2**31]
