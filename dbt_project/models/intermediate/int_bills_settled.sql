@@ -1,26 +1,45 @@
 -- One row per issued (not cancelled) bill: when it was paid in full, if ever, from the payments
 -- applied to it (the payment that covers it for good: a later bounce re-opens it). Unapplied
 -- payments count towards the customer's balance, not a bill.
-with bills as (
-    select * from {{ ref('stg_billing__bills') }}
-    where not is_cancelled
-),
-
-applied as (
-    select
-        bill_id,
-        paid_at,
-        sum(amount) over (
-            partition by bill_id order by paid_at, payment_id rows unbounded preceding
-        ) as cumulative_paid
+--
+-- Nearly every bill has a single payment, which covers it or does not: one grouping of the
+-- payments by bill settles those. Running sums in payment order are computed only for the bills
+-- with several payments (a few percent). At 1M customers x 36 months this took 25 s against 50 s
+-- for running sums and two groupings over every payment, with the same rows. The CTEs read the
+-- staging views again rather than being written aside (writing 33 M payments aside cost more).
+with applied as not materialized (
+    select payment_id, bill_id, paid_at, amount
     from {{ ref('stg_billing__payments') }}
     where bill_id is not null
 ),
 
+per_bill as (
+    select
+        bill_id,
+        count(*) as n_payments,
+        -- with a single payment: that payment
+        min(paid_at) as first_paid_at,
+        sum(amount) as total_paid
+    from applied
+    group by bill_id
+),
+
+several_payments as (
+    select bill_id from per_bill where n_payments > 1
+),
+
 flows as (
-    select applied.*, applied.cumulative_paid >= bills.amount_due - 0.005 as is_covered
-    from bills
-    inner join applied using (bill_id)
+    select
+        applied.bill_id,
+        applied.paid_at,
+        sum(applied.amount) over (
+            partition by applied.bill_id order by applied.paid_at, applied.payment_id
+            rows unbounded preceding
+        ) >= bills.amount_due - 0.005 as is_covered
+    from applied
+    inner join several_payments using (bill_id)
+    inner join {{ ref('stg_billing__bills') }} as bills
+        on bills.bill_id = applied.bill_id and not bills.is_cancelled
 ),
 
 last_shortfall as (
@@ -51,7 +70,11 @@ select
     {{ month_key('bills.due_date') }} as due_month,
     case
         when bills.amount_due <= 0 then bills.issued_at
+        when per_bill.n_payments = 1
+            then if(per_bill.total_paid >= bills.amount_due - 0.005, per_bill.first_paid_at, null)
         else settled.paid_in_full_at
     end as paid_in_full_at
-from bills
+from {{ ref('stg_billing__bills') }} as bills
+left join per_bill using (bill_id)
 left join settled using (bill_id)
+where not bills.is_cancelled
