@@ -7,7 +7,13 @@ import polars as pl
 import pytest
 
 from ml.migrations import segment_migrations
-from orchestration.defs.publish.writer import ORDER_BY, SEGMENT_COLUMNS, publish
+from orchestration.defs.publish.writer import (
+    ORDER_BY,
+    SEGMENT_COLUMNS,
+    STORAGE_VARIABLE,
+    publish,
+    storage_version,
+)
 from orchestration.defs.warehouse import query_frame
 
 # 2024-03 is missing: no migrations into 2024-04, nothing from 2024-02 to 2024-04
@@ -37,7 +43,7 @@ def with_segment_columns(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(*[pl.lit("x").alias(c) for c in others]).select(SEGMENT_COLUMNS)
 
 
-def publish_history(tmp_path, frame: pl.DataFrame) -> tuple[dict, object]:
+def publish_history(tmp_path, frame: pl.DataFrame, storage=None) -> tuple[dict, object]:
     """Publish a warehouse whose scoring history is `frame` (profiles counted from it); returns
     the row counts and the published folder."""
     warehouse = tmp_path / "warehouse.duckdb"
@@ -54,7 +60,7 @@ def publish_history(tmp_path, frame: pl.DataFrame) -> tuple[dict, object]:
     )
     conn.execute("create table ml.segmentation_models as select 'v1' as model_version")
     conn.close()
-    return publish(warehouse, tmp_path / "published"), tmp_path / "published"
+    return publish(warehouse, tmp_path / "published", storage), tmp_path / "published"
 
 
 @pytest.fixture
@@ -116,3 +122,38 @@ def test_a_month_of_many_row_groups_is_published_in_order(tmp_path):
         )
         assert part.height == n
         assert part["customer_id"].is_sorted(), month
+
+
+def published_storage(folder) -> str:
+    conn = duckdb.connect(str(folder / "segments.duckdb"), read_only=True)
+    try:
+        return conn.execute(
+            "select tags['storage_version'] from duckdb_databases() where database_name = 'segments'"
+        ).fetchall()[0][0]
+    finally:
+        conn.close()
+
+
+def test_the_published_file_is_in_the_configured_storage_version(published, tmp_path, monkeypatch):
+    """v1.3.0 by default (DuckDB 1.3 and later open it); GRIDSEG_PUBLISH_STORAGE picks another
+    for older BI drivers; a value that is not a version is refused, naming the variable."""
+    _, _, folder = published
+    assert published_storage(folder) == "v1.3.0+"
+    monkeypatch.setenv(STORAGE_VARIABLE, "v1.2.0")
+    assert storage_version() == "v1.2.0"
+    older = tmp_path / "older"
+    older.mkdir()
+    counts, older_folder = publish_history(older, history())
+    assert published_storage(older_folder) == "v1.2.0+"
+    assert counts["customer_segments_history"] == history().height
+    for bad in ("1.2", "latest", "v1.2"):
+        monkeypatch.setenv(STORAGE_VARIABLE, bad)
+        with pytest.raises(ValueError, match=STORAGE_VARIABLE):
+            storage_version()
+    # a well-formed version DuckDB does not know: refused by the attach, before anything moves
+    unknown = tmp_path / "unknown"
+    unknown.mkdir()
+    with pytest.raises(ValueError, match="cannot write that storage version"):
+        publish_history(unknown, history(), storage="v9.9.9")
+    assert not (unknown / "published" / "segments.duckdb").exists()
+    assert not (unknown / "published" / "parquet").exists()

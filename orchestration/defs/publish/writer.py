@@ -15,8 +15,12 @@ from orchestration.defs.warehouse import connect_duckdb
 
 PUBLISHED_DB = "segments.duckdb"
 PARQUET_DIR = "parquet"
-# BI tools embed older DuckDB releases: write a storage format they can open.
-STORAGE_VERSION = "v1.2.0"
+# BI tools embed older DuckDB releases than the pipeline's: the published file is written in a
+# storage format they can open. v1.3.0 opens in DuckDB 1.3 and later (May 2025 on); a site whose
+# BI driver is older sets GRIDSEG_PUBLISH_STORAGE=v1.2.0 (at 1M customers x 36 months that
+# writes the history in about 11 s more: v1.2.0 lacks the newer string compression).
+STORAGE_VARIABLE, DEFAULT_STORAGE_VERSION = "GRIDSEG_PUBLISH_STORAGE", "v1.3.0"
+STORAGE_VERSION_FORMAT = re.compile(r"v\d+\.\d+\.\d+")
 
 SEGMENT_COLUMNS = (
     "customer_id",
@@ -80,8 +84,23 @@ BY_MONTH = ("customer_segments_history",)
 BY_MONTH_PAIR = ("segment_migrations",)
 
 
-def publish(warehouse: Path, published_dir: Path) -> dict[str, int]:
-    """Build every published table from the warehouse; returns row counts per table."""
+def storage_version(setting: str | None = None) -> str:
+    """The DuckDB storage version of the published file: `setting`, else GRIDSEG_PUBLISH_STORAGE,
+    else v1.3.0. ValueError for a value that is not vMAJOR.MINOR.PATCH."""
+    version = (
+        os.environ.get(STORAGE_VARIABLE, DEFAULT_STORAGE_VERSION) if setting is None else setting
+    )
+    if not STORAGE_VERSION_FORMAT.fullmatch(version.strip()):
+        raise ValueError(
+            f"{STORAGE_VARIABLE}={version!r} is not a DuckDB storage version: use e.g. v1.3.0"
+        )
+    return version.strip()
+
+
+def publish(warehouse: Path, published_dir: Path, storage: str | None = None) -> dict[str, int]:
+    """Build every published table from the warehouse, in DuckDB storage version `storage`
+    (default: storage_version()); returns row counts per table."""
+    storage = storage_version(storage)
     published_dir = Path(published_dir)
     published_dir.mkdir(parents=True, exist_ok=True)
     target = published_dir / PUBLISHED_DB
@@ -99,7 +118,13 @@ def publish(warehouse: Path, published_dir: Path) -> dict[str, int]:
     conn.execute("set preserve_insertion_order = true")
     try:
         conn.execute(f"attach '{warehouse}' as wh (read_only)")
-        conn.execute(f"attach '{building}' as pub (storage_version '{STORAGE_VERSION}')")
+        try:
+            conn.execute(f"attach '{building}' as pub (storage_version '{storage}')")
+        except duckdb.Error as error:
+            raise ValueError(
+                f"{STORAGE_VARIABLE}={storage!r}: DuckDB cannot write that storage version "
+                f"({str(error).splitlines()[0][:200]})"
+            ) from error
         for table, query in PUBLISHED_TABLES.items():
             if table in BY_MONTH:
                 _create_by_month(conn, table, query)
