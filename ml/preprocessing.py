@@ -74,11 +74,20 @@ class Preprocessor:
     clip: float
 
     def transform_matrix(self, raw: np.ndarray) -> np.ndarray:
-        """Raw (n x d) array with NaN -> preprocessed (n x d) array."""
-        x = np.where(np.isnan(raw), np.asarray(self.medians), raw)
-        x = _log_columns(x, self.log_mask)
-        x = (x - np.asarray(self.centers)) / np.asarray(self.scales)
-        return np.clip(x, -self.clip, self.clip)
+        """Raw (n x d) array with NaN -> preprocessed (n x d) array.
+
+        The same operations as the fitted Pipeline, element by element (so the same bits), done
+        in place on one copy: at 1M customers, the temporaries of the whole-array expressions
+        cost more than the arithmetic."""
+        x = np.array(raw, dtype=np.float64, copy=True)
+        medians = np.broadcast_to(np.asarray(self.medians, dtype=np.float64), x.shape)
+        np.copyto(x, medians, where=np.isnan(x))
+        idx = np.flatnonzero(np.asarray(self.log_mask, dtype=bool))
+        if len(idx):
+            x[:, idx] = signed_log1p(x[:, idx])
+        np.subtract(x, np.asarray(self.centers, dtype=np.float64), out=x)
+        np.divide(x, np.asarray(self.scales, dtype=np.float64), out=x)
+        return np.clip(x, -self.clip, self.clip, out=x)
 
     def transform(self, frame: pl.DataFrame) -> np.ndarray:
         """Preprocess the feature columns of a mart frame."""

@@ -73,13 +73,27 @@ def _transformed(features: pl.DataFrame, indicators, transforms) -> np.ndarray:
 
 
 def _normalise(x: np.ndarray, fills, lower, upper, directions) -> np.ndarray:
-    lo, hi = np.asarray(lower), np.asarray(upper)
-    x = np.clip(np.where(np.isnan(x), np.asarray(fills), x), lo, hi)
+    """Each indicator to [0, 1] between its bounds (nulls filled, values clipped), 1 = most
+    valuable; 0.5 for an indicator whose bounds are equal. Done in place on one copy, column
+    choices applied per column (at 1M customers, whole-array np.where over broadcast column
+    flags took a quarter of the scoring time); the arithmetic, hence the bits, as before."""
+    lo = np.asarray(lower, dtype=np.float64)
+    hi = np.asarray(upper, dtype=np.float64)
+    out = np.array(x, dtype=np.float64, copy=True)
+    np.copyto(
+        out, np.broadcast_to(np.asarray(fills, dtype=np.float64), out.shape), where=np.isnan(out)
+    )
+    np.clip(out, lo, hi, out=out)
     span = hi - lo
-    safe = np.where(span > 0, span, 1.0)
-    benefit = (x - lo) / safe
-    scaled = np.where(np.asarray(directions) == "cost", 1.0 - benefit, benefit)
-    return np.where(span > 0, scaled, 0.5)
+    np.subtract(out, lo, out=out)
+    np.divide(out, np.where(span > 0, span, 1.0), out=out)
+    cost = np.flatnonzero((np.asarray(directions) == "cost") & (span > 0))
+    if len(cost):
+        out[:, cost] = 1.0 - out[:, cost]
+    flat = np.flatnonzero(~(span > 0))
+    if len(flat):
+        out[:, flat] = 0.5
+    return out
 
 
 def fit_value_index(features: pl.DataFrame, config: dict) -> ValueIndexModel:
