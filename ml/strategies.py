@@ -84,15 +84,20 @@ def recommend_strategies(
     frame = customers.select(*dict.fromkeys(["segment_id", *sorted(read)])).join(
         traits, on="segment_id", how="left", maintain_order="left"
     )
+    # the position of the first rule that holds, then its strategy gathered from the rules'
+    # labels: choosing among small integers, not among 1M strings per rule
+    rules = config["rules"]
     expr = None
-    for rule in config["rules"][:-1]:
+    for position, rule in enumerate(rules[:-1]):
         conds = [_condition(f, spec) for f, spec in rule["when"].items()]
         hit = pl.all_horizontal(conds)
-        then = pl.lit(rule["strategy"])
+        then = pl.lit(position, dtype=pl.UInt32)
         expr = pl.when(hit).then(then) if expr is None else expr.when(hit).then(then)
-    default = pl.lit(config["rules"][-1]["strategy"])
+    default = pl.lit(len(rules) - 1, dtype=pl.UInt32)
     expr = default if expr is None else expr.otherwise(default)
-    return frame.select(expr.alias("recommended_strategy")).to_series()
+    positions = frame.select(expr.alias("rule")).to_series()
+    labels = pl.Series("recommended_strategy", [r["strategy"] for r in rules], dtype=pl.String)
+    return labels.gather(positions)
 
 
 def segment_strategies(segment_ids: pl.Series, strategies: pl.Series, config: dict) -> dict:
