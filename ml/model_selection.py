@@ -62,7 +62,8 @@ def assign_to_centroids(x: np.ndarray, centroids: np.ndarray, chunk: int = 65536
     for start in range(0, x.shape[0], chunk):
         block = x[start : start + chunk]
         distances = np.empty((len(block), len(centroids)))
-        diff = np.empty(block.shape)
+        # in the block's memory layout: features summed in the same order as the broadcast sum
+        diff = np.empty_like(block, dtype=np.float64)
         for j, centroid in enumerate(centroids):
             np.subtract(block, centroid, out=diff)
             np.multiply(diff, diff, out=diff)

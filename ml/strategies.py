@@ -95,7 +95,8 @@ def recommend_strategies(
         expr = pl.when(hit).then(then) if expr is None else expr.when(hit).then(then)
     default = pl.lit(len(rules) - 1, dtype=pl.UInt32)
     expr = default if expr is None else expr.otherwise(default)
-    positions = frame.select(expr.alias("rule")).to_series()
+    # with_columns: a rule list of only the default still gives one position per row
+    positions = frame.with_columns(expr.alias("rule"))["rule"]
     labels = pl.Series("recommended_strategy", [r["strategy"] for r in rules], dtype=pl.String)
     return labels.gather(positions)
 

@@ -58,6 +58,13 @@ def test_every_customer_gets_exactly_one_strategy_in_row_order(config):
     ]
 
 
+def test_a_playbook_of_only_the_default_rule_gives_it_to_every_customer(config):
+    only_default = {**config["strategies"], "rules": config["strategies"]["rules"][-1:]}
+    frame = pl.DataFrame([BASE, BASE | {"credit_rating": "D"}, BASE | {"has_solar": True}])
+    out = recommend_strategies(frame, TRAITS, only_default).to_list()
+    assert out == [only_default["rules"][0]["strategy"]] * 3
+
+
 def test_playbook_validation(config):
     unknown = load_config(
         {

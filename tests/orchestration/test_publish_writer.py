@@ -64,7 +64,8 @@ def publish_history(tmp_path, frame: pl.DataFrame, storage=None) -> tuple[dict, 
 
 
 @pytest.fixture
-def published(tmp_path):
+def published(tmp_path, monkeypatch):
+    monkeypatch.delenv(STORAGE_VARIABLE, raising=False)  # the default storage version
     frame = history()
     counts, folder = publish_history(tmp_path, frame)
     return frame, counts, folder

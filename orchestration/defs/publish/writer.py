@@ -120,7 +120,7 @@ def publish(warehouse: Path, published_dir: Path, storage: str | None = None) ->
         conn.execute(f"attach '{warehouse}' as wh (read_only)")
         try:
             conn.execute(f"attach '{building}' as pub (storage_version '{storage}')")
-        except duckdb.Error as error:
+        except duckdb.InvalidInputException as error:
             raise ValueError(
                 f"{STORAGE_VARIABLE}={storage!r}: DuckDB cannot write that storage version "
                 f"({str(error).splitlines()[0][:200]})"
