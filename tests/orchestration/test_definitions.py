@@ -39,6 +39,7 @@ EXPECTED_ASSETS = {
     "intermediate/int_customer_months_work_orders",
     "intermediate/int_customer_months_meter",
     "intermediate/int_customer_trailing_12m",
+    "intermediate/int_customer_trailing_12m_meter",
     "marts/customer_features",
     "ml/segmentation_model",
     "ml/customer_segments_history",
@@ -53,6 +54,7 @@ MONTHLY = {
     "intermediate/int_customer_months_work_orders",
     "intermediate/int_customer_months_meter",
     "intermediate/int_customer_trailing_12m",
+    "intermediate/int_customer_trailing_12m_meter",
     "marts/customer_features",
     "ml/customer_segments_history",
     "ml/segment_profiles",
@@ -79,7 +81,10 @@ def test_lineage_runs_from_landing_to_published():
         k.to_user_string()
         for k in asset_graph.get(dg.AssetKey(["marts", "customer_features"])).parent_keys
     }
-    assert features_parents == {"intermediate/int_customer_trailing_12m"}
+    assert features_parents == {
+        "intermediate/int_customer_trailing_12m",
+        "intermediate/int_customer_trailing_12m_meter",
+    }
     sources = {
         k.to_user_string()
         for k in asset_graph.get(dg.AssetKey(["staging", "stg_billing__bills_checked"])).parent_keys

@@ -1,5 +1,6 @@
-"""int_customer_trailing_12m (a dbt Python model): its array arithmetic against plain Python, and
-the whole model against SQL window functions in DuckDB on a small warehouse."""
+"""int_customer_trailing_12m and int_customer_trailing_12m_meter (dbt Python models): their array
+arithmetic (python/trailing_windows.py) against plain Python, and the whole models against SQL
+window functions in DuckDB on a small warehouse."""
 
 import importlib.util
 from decimal import Decimal
@@ -9,6 +10,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pytest
+import trailing_windows as windows
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy_models import arrow_array
@@ -40,7 +42,7 @@ def test_window_sums_match_sql_semantics(customers, frame):
     values = np.array([[v or 0 for v in c] for c in customers], dtype=np.int64).T
     present = np.array([[v is not None for v in c] for c in customers]).T
     offsets = np.arange(14, 20)
-    sums, valid = trailing.window_sums(values, present, offsets, width, end_lag)
+    sums, valid = windows.window_sums(values, present, offsets, width, end_lag)
     for ci, column in enumerate(customers):
         for i, month in enumerate(offsets):
             expected, any_value = naive_window(column, month, width, end_lag)
@@ -56,10 +58,10 @@ def test_a_source_without_rows_gives_empty_windows_of_the_same_shape(shared):
     values = np.zeros((3, 20, 4), dtype=np.int64)
     present = np.zeros((20, 4) if shared else (3, 20, 4), dtype=bool)
     offsets = np.arange(14, 20)
-    sums, valid = trailing.window_sums(values, present, offsets, 12)
+    sums, valid = windows.window_sums(values, present, offsets, 12)
     one = present.copy()
     one[..., 0, 0] = True
-    general_sums, general_valid = trailing.window_sums(values, one, offsets, 12)
+    general_sums, general_valid = windows.window_sums(values, one, offsets, 12)
     assert sums.shape == general_sums.shape == valid.shape == general_valid.shape == (3, 6, 4)
     assert sums.dtype == general_sums.dtype and valid.dtype == general_valid.dtype
     assert not sums.any() and not valid.any()
@@ -71,7 +73,7 @@ def test_window_max_ignores_absent_months(customers):
     values = np.array([[v or 0 for v in c] for c in customers], dtype=np.int64).T
     present = np.array([[v is not None for v in c] for c in customers]).T
     offsets = np.array([11, 13, 15])
-    out = trailing.window_max(values, present, offsets, 12)
+    out = windows.window_max(values, present, offsets, 12)
     for ci, column in enumerate(customers):
         for i, month in enumerate(offsets):
             frame = [v for v in column[month - 11 : month + 1] if v is not None]
@@ -83,8 +85,8 @@ def test_window_max_ignores_absent_months(customers):
 @given(st.lists(st.integers(-(2**52) + 1, 2**52 - 1), min_size=1, max_size=12))
 def test_sum_of_squares_is_exact_beyond_64_bits(months):
     values = np.array(months, dtype=np.int64)
-    a2, ab2, b2 = (part.sum(keepdims=True) for part in trailing.squares_limbs(values))
-    high, low = trailing.combine_limbs(a2, ab2, b2)
+    a2, ab2, b2 = (part.sum(keepdims=True) for part in windows.squares_limbs(values))
+    high, low = windows.combine_limbs(a2, ab2, b2)
     column = arrow_array(pa.decimal128(38, 6), (high, low))
     exact = sum(v * v for v in months)
     assert column[0].as_py() == Decimal(f"{exact // 10**6}.{exact % 10**6:06d}")
@@ -92,16 +94,16 @@ def test_sum_of_squares_is_exact_beyond_64_bits(months):
 
 def test_a_value_too_large_to_sum_exactly_is_named():
     with pytest.raises(ValueError, match="kwh.*too large"):
-        trailing.check_range("kwh", np.array([2**52]))
+        windows.check_range("kwh", np.array([2**52]))
 
 
 def test_a_count_beyond_its_32_bit_column_is_named():
     schema = trailing.output_schema()
     assert schema.field("n_contacts_12m").type == pa.int32()
     assert schema.field("resolution_seconds_12m").type == pa.int64()
-    trailing.check_int32("n_contacts_12m", np.array([2**31 - 1, -(2**31)]))
+    windows.check_int32("n_contacts_12m", np.array([2**31 - 1, -(2**31)]))
     with pytest.raises(ValueError, match="n_contacts_12m.*32-bit"):
-        trailing.check_int32("n_contacts_12m", np.array([2**31]))
+        windows.check_int32("n_contacts_12m", np.array([2**31]))
 
 
 # ------------------------------------------------------------------ the model against SQL windows
@@ -173,6 +175,14 @@ def small_warehouse(con, versions_sql=ONE_VERSION_EACH):
     )
 
 
+# every customer x month of the grid of a run over 2023-03..2024-06 (from 14 months before)
+GRID = """grid as (
+    select customer_id, r.m as month_index,
+        strftime(date '0000-01-01' + to_months(r.m::int), '%Y-%m') as month_key
+    from customer_numbers, range(2023 * 12 + 2 - 14, 2024 * 12 + 6) as r(m)
+)"""
+
+
 def fake_dbt(con, **config):
     """The `dbt` object of a dbt-duckdb Python model run over 2023-03..2024-06 on `con`."""
     settings = {
@@ -201,12 +211,12 @@ def fake_dbt(con, **config):
     return Dbt()
 
 
-def run_model(con, **config):
-    """The model's rows, as table `got` in `con` (replaced)."""
+def run_model(con, model=trailing, table="got", **config):
+    """The rows of `model` (a module), as table `table` in `con` (replaced)."""
     model_output = pa.Table.from_batches(  # noqa: F841 (read by DuckDB below)
-        list(trailing.model(fake_dbt(con, **config), con)), trailing.output_schema()
+        list(model.model(fake_dbt(con, **config), con)), model.output_schema()
     )
-    con.execute("create or replace table got as select * from model_output")
+    con.execute(f"create or replace table {table} as select * from model_output")
 
 
 def test_model_matches_sql_window_functions(tmp_path):
@@ -229,11 +239,7 @@ def test_model_matches_sql_window_functions(tmp_path):
 
     w12 = "partition by customer_id order by month_index rows between 11 preceding and current row"
     expected = con.execute(f"""
-        with grid as (
-            select customer_id, r.m as month_index,
-                strftime(date '0000-01-01' + to_months(r.m::int), '%Y-%m') as month_key
-            from customer_numbers, range(2023 * 12 + 2 - 14, 2024 * 12 + 6) as r(m)
-        ),
+        with {GRID},
         wide as (
             select grid.*, b.kwh, b.amount_billed, b.max_demand_kw, p.days_late_settled,
                 p.arrears_over_60d, o.interruption_minutes, w.n_contacts, b.kwh_offpeak
@@ -424,13 +430,92 @@ def test_attributes_are_those_in_force_at_month_end(tmp_path):
 
 
 def test_bucket_size_is_a_whole_number_of_customers(tmp_path):
-    assert trailing.customers_per_bucket(None) == trailing.customers_per_bucket("") == 15_625
-    assert trailing.customers_per_bucket("100") == trailing.customers_per_bucket(100) == 100
+    assert windows.customers_per_bucket(None) == windows.customers_per_bucket("") == 15_625
+    assert windows.customers_per_bucket("100") == windows.customers_per_bucket(100) == 100
     for bad in (0, "0", -3, 2.5, "abc", "1e3"):
         with pytest.raises(ValueError, match=r"trailing_bucket_customers.*1 or more; got"):
-            trailing.customers_per_bucket(bad)
+            windows.customers_per_bucket(bad)
     # the model refuses it before reading anything
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     small_warehouse(con)
     with pytest.raises(ValueError, match="trailing_bucket_customers"):
         run_model(con, bucket_customers=0)
+
+
+# ------------------------------------------------------------------ the smart-meter sums
+
+METER_MODEL = MODEL.with_name("int_customer_trailing_12m_meter.py")
+meter_spec = importlib.util.spec_from_file_location("int_customer_trailing_12m_meter", METER_MODEL)
+meter = importlib.util.module_from_spec(meter_spec)
+meter_spec.loader.exec_module(meter)
+
+# meter facts of customers C000..C005 in 2022-01..2024-06, with gaps and null sums
+METER_FACTS = """
+    insert into intermediate.int_customer_months_meter
+    select customer_id, strftime(date '2022-01-01' + to_months(m::int), '%Y-%m'),
+        hash(customer_id),
+        case when (i + m) % 4 = 0 then null
+             else cast(((i * 17 + m * 3) % 900) * 0.1234 as decimal(38, 4)) end,
+        (i + m) % 30 + 1, cast(((i + m) % 40) * 0.25 as decimal(18, 4)),
+        cast((i * 5 + m) % 77 * 1.5 as decimal(38, 4)), cast(m * 0.5 as decimal(38, 4)),
+        cast(i * 0.25 as decimal(38, 4)), null, cast((i + m) % 9 as decimal(38, 4)),
+        20 + i % 3, cast((m % 11) * 2.0 as decimal(38, 4)), 8 + m % 2
+    from customer_numbers, range(30) as r(m)
+    where i < 6 and (m % 7 <> i or i = 5) and not (i = 4 and m < 25)"""
+
+
+def run_meter_model(con, **config):
+    run_model(con, meter, "got_meter", **config)
+
+
+def test_meter_sums_match_sql_window_functions(tmp_path):
+    """One row per customer x as_of_month whose window holds meter reads (customer C004's reads
+    start in 2024-03: its earlier months have none), its sums those of SQL window functions."""
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    small_warehouse(con)
+    con.execute(METER_FACTS)
+    summed = [c for c, _ in meter.SUMMED]
+    sums = ", ".join(f"sum({c}) over w as {c}_12m" for c in summed)
+    expected = con.execute(f"""
+        with {GRID},
+        windowed as (
+            select grid.customer_id, month_key as as_of_month, {sums},
+                max(f.ami_max_kw) over w as ami_max_kw, count(f.month) over w as months_read
+            from grid left join intermediate.int_customer_months_meter as f
+                on f.customer_id = grid.customer_id and f.month = grid.month_key
+            window w as (partition by grid.customer_id order by month_index
+                rows between 11 preceding and current row)
+        )
+        select * exclude (months_read) from windowed
+        where as_of_month between '2023-03' and '2024-06' and months_read > 0
+        order by customer_id, as_of_month
+    """).fetchall()
+    for bucket_customers in ("", 2):
+        run_meter_model(con, bucket_customers=bucket_customers)
+        got = con.execute(
+            f"select customer_id, as_of_month, {', '.join(f'{c}_12m' for c in summed)},"
+            " ami_max_kw from got_meter order by customer_id, as_of_month"
+        ).fetchall()
+        assert got == expected
+    assert len(got) == 5 * 16 + 4  # C004: 2024-03..2024-06
+    assert {row[-1] for row in got} != {None}
+    # the columns are those customer_features reads, in the types of the schema
+    assert [f.name for f in meter.output_schema()][3:] == [f"{c}_12m" for c in summed] + [
+        "ami_max_kw"
+    ]
+
+
+def test_no_meter_reads_give_no_rows(tmp_path):
+    """A utility without smart-meter reads (or none within reach of the run's windows): no rows,
+    without reading the facts."""
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    small_warehouse(con)
+    run_meter_model(con)
+    assert con.execute("select count(*) from got_meter").fetchone()[0] == 0
+    # reads of 2022-01 only: out of reach of the 12-month windows from 2023-01 on ...
+    con.execute(METER_FACTS.replace("range(30)", "range(1)"))
+    run_meter_model(con, min_month="2023-01")
+    assert con.execute("select count(*) from got_meter").fetchone()[0] == 0
+    # ... in the windows of 2022-12, for the 4 customers read then
+    run_meter_model(con, min_month="2022-12", max_month="2022-12")
+    assert con.execute("select count(*) from got_meter").fetchone()[0] == 4

@@ -2,7 +2,7 @@
 as_of_month, with the account attributes in force at the month end; the customer_features view
 turns them into ratios.
 
-customer_features needs 55 trailing aggregates (the month and the 11 before it, the last 3
+customer_features needs 44 trailing aggregates of the account facts (the month and the 11 before it, the last 3
 months, the same 3 months a year earlier) for every customer and month. As SQL window functions
 they cost about 0.1 s per aggregate per 31,000 customers: most of a 1M-customer backfill. Here
 each fact becomes a dense customer x month array, and a trailing sum is a difference of
@@ -14,6 +14,10 @@ kWh, which needs more than 64 bits, is summed in three 26-bit limbs and recombin
 bits. A window with no value is null, as SQL's sum over only nulls is. The same input gives the
 same output, bit for bit.
 
+The smart-meter sums are int_customer_trailing_12m_meter's, with rows only where a window
+holds meter reads: as 11 null columns here they cost a 1M x 36 backfill without meters 14 s.
+The arithmetic is in python/trailing_windows.py, shared by both models.
+
 Customers are processed one hash range at a time (the facts are stored in customer_hash order,
 so each range reads only its own row groups); rows are streamed to dbt as Arrow batches. A
 customer x month is kept when the account version in force at the month end (the first version,
@@ -22,19 +26,29 @@ for a customer first extracted later) was connected by then and not yet disconne
 
 import numpy as np
 import pyarrow as pa
-from numpy_models import arrow_array, pipelined
-
-# 12-month windows: the month and the 11 before; `last_3m`: the month and the 2 before;
-# `year_ago`: months 14..12 before. A grid starts YEAR_AGO_START months before the first output.
-WINDOW = 12
-YEAR_AGO_START = 14
-# Monthly values beyond this magnitude (scaled) would not sum exactly in 64 bits over 50 months.
-MAX_ABS_SCALED = 2**52
-# 15,625 customers per bucket keep the NumPy arrays of two buckets (one computed while the
-# other is written) under 1 GB: with 31,250 the dbt process peaked at 7.8 GB, with this 6.9 GB.
-# The dbt config `bucket_customers` (var `trailing_bucket_customers`) sets another size.
-BUCKET_CUSTOMERS = 15_625
-MAX_BUCKETS = 64
+from trailing_windows import (
+    MAX_BUCKETS,
+    WINDOW,
+    aggregate_arrays,
+    check_range,
+    combine_limbs,
+    dense,
+    fetch_facts,
+    grid_offsets,
+    hash_range,
+    key_arrays,
+    memory_limited_batches,
+    month_index,
+    month_key,
+    number_customers,
+    output_months,
+    run_settings,
+    squares_limbs,
+    sum_fields,
+    summed_windows,
+    window_max,
+    window_sums,
+)
 
 # The account attributes of the version in force at the month end, with their Arrow types.
 ATTRIBUTES = [
@@ -98,39 +112,13 @@ SUMMED = {
             ("survey_score_sum", None),
         ],
     ),
-    "meter": (
-        "month",
-        [
-            ("ami_kwh", 4),
-            ("n_reads", None),
-            ("ami_kw_sum", 4),
-            ("ami_peak_kwh", 4),
-            ("ami_night_kwh", 4),
-            ("ami_offpeak_kwh", 4),
-            ("ami_weekday_kwh", 4),
-            ("ami_weekdays", None),
-            ("ami_weekend_kwh", 4),
-            ("ami_weekend_days", None),
-        ],
-    ),
 }
 
 # Monthly facts read besides the summed ones: kWh (many windows), the maxima, and arrears.
 EXTRA = {
     "billing": [("kwh", 3), ("max_demand_kw", None)],
     "payments": [("arrears_over_60d", 2)],
-    "meter": [("ami_max_kw", 4)],
 }
-
-
-# Sums of counts that are written as INTEGER (32 bits: DuckDB writes them 25% faster than
-# BIGINT); a window whose sum does not fit fails the model (check_int32). Resolution seconds
-# add up past 2**31 in a year for a busy account: BIGINT.
-WIDE_COUNTS = {"resolution_seconds_12m"}
-
-
-def count_type(name):
-    return pa.int64() if name in WIDE_COUNTS else pa.int32()
 
 
 def output_schema():
@@ -158,149 +146,11 @@ def output_schema():
         ("arrears_over_60d", pa.decimal64(18, 2)),
     ]
     for _, columns in SUMMED.values():
-        fields += [
-            (
-                f"{column}_12m",
-                count_type(f"{column}_12m") if scale is None else pa.decimal64(18, scale),
-            )
-            for column, scale in columns
-        ]
-    fields.append(("ami_max_kw", pa.decimal64(18, 4)))
+        fields += sum_fields(columns)
     return pa.schema(fields)
 
 
-# ---------------------------------------------------------------- array arithmetic (pure numpy)
-
-
-def running_sum(values, dtype):
-    """Cumulative sums over the months axis (second-last), with a leading zero month. A loop of
-    whole-row additions: 3x faster than np.cumsum along a middle axis."""
-    shape = values.shape[:-2] + (values.shape[-2] + 1, values.shape[-1])
-    out = np.zeros(shape, dtype=dtype)
-    for month in range(values.shape[-2]):
-        np.add(out[..., month, :], values[..., month, :], out=out[..., month + 1, :])
-    return out
-
-
-def window_sums(values, present, offsets, width, end_lag=0):
-    """Sums over months [m - end_lag - width + 1, m - end_lag], for every month m in `offsets`,
-    of integer `values` laid out (... x months x customers) and zero where not `present` (which
-    may be one array for all leading rows); months before the first count as zero. Returns
-    (sums, valid), valid where the window holds at least one present value; the sums have the
-    values' type, which must hold the sum of all months. Months are the second-last axis, so a
-    cumulative sum adds whole rows."""
-    if not present.any():
-        # a source without rows in the bucket (no smart meters, say): every window is empty
-        shape = values.shape[:-2] + (len(offsets), values.shape[-1])
-        valid = np.zeros(present.shape[:-2] + shape[-2:], dtype=bool)
-        return np.zeros(shape, dtype=values.dtype), np.broadcast_to(valid, shape)
-    cumulative = running_sum(values, values.dtype)
-    counts = running_sum(present, np.int16)  # months present, up to 32,767
-    high = np.clip(np.asarray(offsets) + 1 - end_lag, 0, None)
-    low = np.clip(high - width, 0, None)
-    sums = np.empty(values.shape[:-2] + (len(high), values.shape[-1]), dtype=values.dtype)
-    valid = np.empty(present.shape[:-2] + (len(high), values.shape[-1]), dtype=bool)
-    for i, (h, lo) in enumerate(
-        zip(high, low, strict=True)
-    ):  # whole-row operations, as in running_sum
-        np.subtract(cumulative[..., h, :], cumulative[..., lo, :], out=sums[..., i, :])
-        np.greater(counts[..., h, :], counts[..., lo, :], out=valid[..., i, :])
-    return sums, np.broadcast_to(valid, sums.shape)
-
-
-def window_max(values, present, offsets, width):
-    """Maximum of the present values (months x customers) over the `width` months ending at each
-    month in `offsets` (0 where none: the caller's validity says so)."""
-    filler = np.finfo(values.dtype).min if values.dtype.kind == "f" else np.iinfo(values.dtype).min
-    masked = np.where(present, values, filler)
-    offsets = np.asarray(offsets)
-    out = masked[offsets]
-    for lag in range(1, width):
-        np.maximum(out, masked[np.clip(offsets - lag, 0, None)], out=out)
-    out[out == filler] = 0
-    return out
-
-
-def squares_limbs(values):
-    """x = a * 2**26 + b (0 <= b < 2**26): x**2 = a**2 * 2**52 + 2ab * 2**26 + b**2, each part
-    small enough (|x| < 2**52) to sum over 50 months in int64."""
-    high = values >> 26
-    low = values & (2**26 - 1)
-    return high * high, 2 * high * low, low * low
-
-
-def combine_limbs(a2, ab2, b2):
-    """(high int64, low uint64) words of the 128-bit integer a2 * 2**52 + ab2 * 2**26 + b2."""
-    low_a = a2.astype(np.uint64) << np.uint64(52)
-    low_b = ab2.astype(np.uint64) << np.uint64(26)
-    low = low_a + low_b
-    carry = (low < low_a).astype(np.int64)
-    low2 = low + b2.astype(np.uint64)
-    carry += (low2 < low).astype(np.int64)
-    return (a2 >> 12) + (ab2 >> 38) + carry, low2
-
-
-def check_int32(name, values):
-    if (
-        values.dtype.itemsize > 4
-        and values.size
-        and (values.max() > np.iinfo(np.int32).max or values.min() < np.iinfo(np.int32).min)
-    ):
-        raise ValueError(
-            f"int_customer_trailing_12m: a trailing {name} is beyond the 32-bit INTEGER it is "
-            "stored as: check int_customer_months_* for that column"
-        )
-
-
-def max_abs(values):
-    """The largest magnitude among fetched values (masked ones ignored), 0 when there is none."""
-    if np.ma.isMaskedArray(values):
-        values = values.compressed()
-    return int(np.abs(values).max()) if values.size else 0
-
-
-def check_range(name, values):
-    """The largest magnitude of a monthly fact's values (max_abs), which must stay below
-    MAX_ABS_SCALED to be summed exactly."""
-    largest = max_abs(values)
-    if largest >= MAX_ABS_SCALED:
-        raise ValueError(
-            f"int_customer_trailing_12m: a monthly {name} value is too large to sum exactly "
-            f"(|value * 10**scale| >= 2**52): check int_customer_months_* for that column"
-        )
-    return largest
-
-
 # ---------------------------------------------------------------- one bucket
-
-
-def dense(rows, columns, shape, dtype=np.int64):
-    """(values, present) arrays (columns x months x customers) from fetched sparse rows (mi, ci);
-    values are zero where not present. When no column has a null, `present` is the one
-    (months x customers) array of the rows that exist."""
-    values = np.zeros((len(columns),) + shape, dtype=dtype)
-    masks = [
-        np.ma.getmaskarray(rows[column]) if np.ma.isMaskedArray(rows[column]) else None
-        for column in columns
-    ]
-    # positions in the flattened (months x customers) grid: one index, put column by column
-    flat = np.ma.getdata(rows["mi"]).astype(np.int64) * shape[1] + np.ma.getdata(rows["ci"])
-    rows_present = np.zeros(shape, dtype=bool)
-    rows_present.reshape(-1)[flat] = True
-    shared = all(mask is None or not mask.any() for mask in masks)
-    present = rows_present if shared else np.zeros((len(columns),) + shape, dtype=bool)
-    for j, (column, mask) in enumerate(zip(columns, masks, strict=True)):
-        data = np.ma.getdata(rows[column])
-        target = values[j].reshape(-1)
-        if mask is not None and mask.any():
-            ok = ~mask
-            target[flat[ok]] = data[ok]
-            present[j].reshape(-1)[flat[ok]] = True
-        else:
-            target[flat] = data
-            if not shared:
-                present[j] = rows_present
-    return values, present
 
 
 def window_columns(facts, shape, month_of_year, offsets):
@@ -352,28 +202,7 @@ def window_columns(facts, shape, month_of_year, offsets):
     arrears_ok = arrears_ok.reshape(shape)
     out["arrears_over_60d"] = (arrears[offsets], arrears_ok[offsets])
     for source, (_, columns) in SUMMED.items():
-        rows = facts[source]
-        largest = {column: check_range(column, rows[column]) for column, _ in columns}
-        # columns whose sums over the whole grid fit in 32 bits are summed in 32 bits: half the
-        # memory traffic, the same exact sums
-        narrow = [c for c, _ in columns if largest[c] * shape[0] < 2**31]
-        for names, dtype in (
-            (narrow, np.int32),
-            ([c for c, _ in columns if c not in narrow], np.int64),
-        ):
-            if not names:
-                continue
-            values, present = dense(rows, names, shape, dtype)
-            sums, valid = window_sums(values, present, offsets, WINDOW)
-            for j, name in enumerate(names):
-                out[f"{name}_12m"] = (sums[j], valid[j])
-    (ami_max,), ami_ok = dense(facts["meter"], ["ami_max_kw"], shape)
-    ami_ok = ami_ok.reshape(shape)
-    check_range("ami_max_kw", ami_max)
-    out["ami_max_kw"] = (
-        window_max(ami_max, ami_ok, offsets, WINDOW),
-        window_sums(ami_ok.astype(np.int64), ami_ok, offsets, WINDOW)[1],
-    )
+        out.update(summed_windows(facts[source], columns, shape, offsets))
     return out
 
 
@@ -382,26 +211,9 @@ def bucket_batch(schema, customers, hashes, month_keys, columns, rows, attribute
     positions, ascending, in the month-major grid (month index * customers + customer index)
     that the aggregate arrays (months x customers) flatten to; `attributes` is an Arrow table
     of their attributes, in the same order."""
-    n_customers = len(customers)
-    customer_rows = rows % n_customers
-    arrays = [
-        pa.array(customers, pa.string()).take(customer_rows),
-        pa.array(month_keys, pa.string()).take(rows // n_customers),
-        pa.array(hashes, pa.uint64()).take(customer_rows),
-    ]
+    arrays = key_arrays(customers, hashes, month_keys, rows)
     arrays += [attributes.column(name).combine_chunks() for name, _ in ATTRIBUTES]
-    for field in list(schema)[3 + len(ATTRIBUTES) :]:
-        values, valid = columns[field.name]
-        if pa.types.is_int32(field.type):
-            check_int32(field.name, values)
-        flat = (
-            tuple(part.reshape(-1)[rows] for part in values)
-            if isinstance(values, tuple)
-            else values.reshape(-1)[rows]
-        )
-        arrays.append(
-            arrow_array(field.type, flat, None if valid is None else valid.reshape(-1)[rows])
-        )
+    arrays += aggregate_arrays(list(schema)[3 + len(ATTRIBUTES) :], columns, rows)
     return pa.record_batch(arrays, schema=schema)
 
 
@@ -432,38 +244,6 @@ def day_numbers(dates):
 # ---------------------------------------------------------------- the model
 
 
-def month_index(key):
-    return int(key[:4]) * 12 + int(key[5:7]) - 1
-
-
-def month_key(index):
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def scaled(column, scale):
-    if column == "max_demand_kw":
-        return column
-    if scale is None:
-        return f"cast({column} as bigint)"
-    return f"cast({column} * {10**scale} as bigint)"
-
-
-def customers_per_bucket(setting):
-    """The bucket size the dbt var `trailing_bucket_customers` sets (unset: BUCKET_CUSTOMERS)."""
-    if setting in (None, ""):
-        return BUCKET_CUSTOMERS
-    try:
-        value = int(setting)
-    except (TypeError, ValueError):
-        value = 0
-    if value < 1 or str(value) != str(setting).strip():
-        raise ValueError(
-            "int_customer_trailing_12m: dbt var trailing_bucket_customers must be a whole number"
-            f" of customers, 1 or more; got {setting!r}"
-        )
-    return value
-
-
 def model(dbt, session):
     dbt.config(
         # the run's months replaced straight in the table (macros/window_incremental.sql)
@@ -471,11 +251,7 @@ def model(dbt, session):
         unique_key="as_of_month",
         on_schema_change="fail",
     )
-    min_month, max_month = dbt.config.get("min_month"), dbt.config.get("max_month")
-    bucket_customers = customers_per_bucket(dbt.config.get("bucket_customers"))
-    # DuckDB's memory limit while the arrays are held, and the profile's limit after
-    profile_memory = dbt.config.get("profile_duckdb_memory")
-    duckdb_memory = dbt.config.get("duckdb_memory") or profile_memory
+    min_month, max_month, bucket_customers, duckdb_memory, profile_memory = run_settings(dbt)
     relations = {
         "versions": dbt.ref("stg_cis__customer_versions"),
         "billing": dbt.ref("int_customer_months_billing"),
@@ -488,28 +264,15 @@ def model(dbt, session):
     schema = output_schema()
     connection = session.cursor()
 
-    def fetch(sql, params=()):
-        return connection.execute(sql, params).fetchall()
-
-    months = [
-        m
-        for (m,) in fetch(
-            f"select distinct billing_month from {tables['billing']} where billing_month between ? and ?"
-            f" union select distinct month from {tables['meter']} where month between ? and ? order by 1",
-            (min_month, max_month, min_month, max_month),
-        )
-    ]
-    (n_customers,) = fetch(f"select count(distinct customer_id) from {tables['versions']}")[0]
-    n_buckets = max(1, min(MAX_BUCKETS, -(-n_customers // bucket_customers)))
-
+    months = output_months(connection, tables["billing"], tables["meter"], min_month, max_month)
     if not months:
         return pa.RecordBatchReader.from_batches(schema, iter(()))
-    first, last = month_index(months[0]), month_index(months[-1])
-    grid_first = first - YEAR_AGO_START
-    n_grid = last - grid_first + 1
-    month_of_year = np.arange(grid_first, last + 1) % 12 + 1
-    offsets = np.array([month_index(m) - grid_first for m in months])
-    low, high = month_key(grid_first), months[-1]
+    (n_customers,) = connection.execute(
+        f"select count(distinct customer_id) from {tables['versions']}"
+    ).fetchall()[0]
+    n_buckets = max(1, min(MAX_BUCKETS, -(-n_customers // bucket_customers)))
+    grid_first, n_grid, offsets = grid_offsets(months)
+    month_of_year = np.arange(grid_first, grid_first + n_grid) % 12 + 1
     # a version is in force at a month end when updated before the next month's first instant
     month_firsts = [np.datetime64(month_key(month_index(m) + 1), "D") for m in months]
     cutoffs = np.array(month_firsts, dtype="datetime64[us]").astype(np.int64)
@@ -543,31 +306,24 @@ def model(dbt, session):
 
     def compute(bucket):
         """The batch of bucket `bucket` (None when it has no active customer)."""
-        lo, hi = bucket * 2**64 // n_buckets, (bucket + 1) * 2**64 // n_buckets - 1
-        connection.execute(
-            "create or replace temp table __trailing_customers as "
-            "select customer_id, hash(customer_id) as customer_hash, "
-            "cast(row_number() over (order by customer_id) - 1 as integer) as ci "
-            f"from (select distinct customer_id from {tables['versions']} "
-            f"where hash(customer_id) between {lo}::ubigint and {hi}::ubigint)"
-        )
-        customers = connection.execute(
-            "select customer_id, customer_hash from __trailing_customers order by ci"
-        ).fetchnumpy()
+        lo, hi = hash_range(bucket, n_buckets)
+        customers = number_customers(connection, "__trailing_customers", tables["versions"], lo, hi)
         if not len(customers["customer_id"]):
             return None
-        facts = {}
-        for source, (month_column, columns) in SUMMED.items():
-            wanted = list(columns) + EXTRA.get(source, [])
-            select = ", ".join(f"{scaled(c, s)} as {c}" for c, s in wanted)
-            facts[source] = connection.execute(
-                f"select c.ci, cast(cast(substr(f.{month_column}, 1, 4) as integer) * 12"
-                f" + cast(substr(f.{month_column}, 6, 2) as integer) - 1 - {grid_first} as integer)"
-                f" as mi, {select} from {tables[source]} as f"
-                " inner join __trailing_customers as c using (customer_id)"
-                f" where f.customer_hash between {lo}::ubigint and {hi}::ubigint"
-                f" and f.{month_column} between '{low}' and '{high}'"
-            ).fetchnumpy()
+        facts = {
+            source: fetch_facts(
+                connection,
+                tables[source],
+                month_column,
+                list(columns) + EXTRA.get(source, []),
+                "__trailing_customers",
+                lo,
+                hi,
+                grid_first,
+                months[-1],
+            )  # fmt: skip
+            for source, (month_column, columns) in SUMMED.items()
+        }
         n = len(customers["customer_id"])
         rows, attributes = active_rows(lo, hi, n)
         if not len(rows):
@@ -578,16 +334,7 @@ def model(dbt, session):
             rows, attributes,
         )  # fmt: skip
 
-    def batches():
-        # DuckDB's buffers and the arrays share the budget. With the profile's whole limit, the
-        # output DuckDB buffers took the dbt process past 8 GB at 1M customers. dbt-duckdb sets
-        # the profile's settings again on the cursor that writes the rows: so the lower limit is
-        # set here, when that cursor asks for the first batch.
-        connection.execute(f"set memory_limit = '{duckdb_memory}'")
-        try:
-            # the next bucket is computed while DuckDB writes this one
-            yield from pipelined(compute, n_buckets)
-        finally:
-            connection.execute(f"set memory_limit = '{profile_memory}'")
-
-    return pa.RecordBatchReader.from_batches(schema, batches())
+    return pa.RecordBatchReader.from_batches(
+        schema,
+        memory_limited_batches(connection, duckdb_memory, profile_memory, compute, n_buckets),
+    )

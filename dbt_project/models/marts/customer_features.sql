@@ -2,8 +2,9 @@
 -- One row per active customer x as_of_month ('YYYY-MM'): trailing-12-month, point-in-time
 -- features (nothing dated after the end of as_of_month is used). Attributes are the account
 -- master version in force at month end. No PII. A view: int_customer_trailing_12m holds the
--- active customer x months, their attributes and the exact trailing sums; the ratios are
--- computed here when read.
+-- active customer x months, their attributes and the exact trailing sums of the account facts,
+-- int_customer_trailing_12m_meter those of the smart-meter reads; the ratios are computed here
+-- when read.
 select
     t.customer_id,
     t.as_of_month,
@@ -25,13 +26,13 @@ select
         when t.kwh_12m <> 0 then 0 end as kwh_volatility,
     coalesce(
         case when t.kwh_tou_gross_12m > 0 then t.kwh_peak_12m / t.kwh_tou_gross_12m end,
-        case when t.ami_kwh_12m > 0 then t.ami_peak_kwh_12m / t.ami_kwh_12m end
+        case when m.ami_kwh_12m > 0 then m.ami_peak_kwh_12m / m.ami_kwh_12m end
     ) as tou_peak_share,
     coalesce(
         case when t.kwh_tou_gross_12m > 0 then t.kwh_offpeak_12m / t.kwh_tou_gross_12m end,
-        case when t.ami_kwh_12m > 0 then t.ami_offpeak_kwh_12m / t.ami_kwh_12m end
+        case when m.ami_kwh_12m > 0 then m.ami_offpeak_kwh_12m / m.ami_kwh_12m end
     ) as tou_offpeak_share,
-    cast(coalesce(t.max_demand_kw, t.ami_max_kw) as double) as max_demand_kw,
+    cast(coalesce(t.max_demand_kw, m.ami_max_kw) as double) as max_demand_kw,
     case when t.contracted_capacity_kva > 0 and t.months_billed > 0
         then (t.kwh_12m / (t.months_billed * 730.0)) / t.contracted_capacity_kva end as capacity_utilisation,
     cast(coalesce(t.amount_billed_12m, 0) as double) as revenue_12m,
@@ -53,11 +54,14 @@ select
     {% endfor %}
     case when t.n_resolved_12m > 0 then t.resolution_seconds_12m / 3600.0 / t.n_resolved_12m end as mean_resolution_hours,
     case when t.n_surveys_12m > 0 then t.survey_score_sum_12m / t.n_surveys_12m end as survey_satisfaction,
-    case when t.ami_max_kw > 0 and t.n_reads_12m > 0 then (t.ami_kw_sum_12m / t.n_reads_12m) / t.ami_max_kw end as load_factor,
-    case when t.ami_kwh_12m > 0 then t.ami_peak_kwh_12m / t.ami_kwh_12m end as peak_hour_share,
-    case when t.ami_kwh_12m > 0 then t.ami_night_kwh_12m / t.ami_kwh_12m end as night_share,
-    case when t.ami_weekend_kwh_12m > 0 and t.ami_weekdays_12m > 0
-        then (t.ami_weekday_kwh_12m / t.ami_weekdays_12m) / (t.ami_weekend_kwh_12m / t.ami_weekend_days_12m)
+    case when m.ami_max_kw > 0 and m.n_reads_12m > 0 then (m.ami_kw_sum_12m / m.n_reads_12m) / m.ami_max_kw end as load_factor,
+    case when m.ami_kwh_12m > 0 then m.ami_peak_kwh_12m / m.ami_kwh_12m end as peak_hour_share,
+    case when m.ami_kwh_12m > 0 then m.ami_night_kwh_12m / m.ami_kwh_12m end as night_share,
+    case when m.ami_weekend_kwh_12m > 0 and m.ami_weekdays_12m > 0
+        then (m.ami_weekday_kwh_12m / m.ami_weekdays_12m) / (m.ami_weekend_kwh_12m / m.ami_weekend_days_12m)
     end as weekday_weekend_ratio
 from {{ ref('int_customer_trailing_12m') }} as t
+-- the smart-meter sums: rows only where a window holds meter reads
+left join {{ ref('int_customer_trailing_12m_meter') }} as m
+    on m.customer_id = t.customer_id and m.as_of_month = t.as_of_month
 
