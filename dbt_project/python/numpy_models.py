@@ -1,5 +1,6 @@
 """Helpers shared by the dbt Python models that compute in NumPy (int_customer_months_payments,
-int_customer_trailing_12m): exact NumPy-to-Arrow columns, and a pipeline that computes the next
+int_customer_trailing_12m and int_customer_trailing_12m_meter, whose window arithmetic is in
+trailing_windows.py): exact NumPy-to-Arrow columns, and a pipeline that computes the next
 chunk on a worker thread while DuckDB writes the last one.
 
 dbt-duckdb puts this folder on the Python path (`module_paths` in profiles.yml, relative to the

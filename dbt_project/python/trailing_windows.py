@@ -332,19 +332,6 @@ def scaled(column, scale):
     return f"cast({column} * {10**scale} as bigint)"
 
 
-def run_settings(dbt):
-    """(min_month, max_month, customers per bucket, DuckDB's memory limit while the arrays are
-    held, the profile's limit restored after) from a trailing model's dbt config."""
-    profile_memory = dbt.config.get("profile_duckdb_memory")
-    return (
-        dbt.config.get("min_month"),
-        dbt.config.get("max_month"),
-        customers_per_bucket(dbt.config.get("bucket_customers")),
-        dbt.config.get("duckdb_memory") or profile_memory,
-        profile_memory,
-    )
-
-
 def customers_per_bucket(setting):
     """The bucket size the dbt var `trailing_bucket_customers` sets (unset: BUCKET_CUSTOMERS)."""
     if setting in (None, ""):

@@ -18,6 +18,7 @@ from trailing_windows import (
     MAX_BUCKETS,
     WINDOW,
     aggregate_arrays,
+    customers_per_bucket,
     fetch_facts,
     grid_offsets,
     hash_range,
@@ -28,7 +29,6 @@ from trailing_windows import (
     month_key,
     number_customers,
     output_months,
-    run_settings,
     sum_fields,
     summed_windows,
 )
@@ -81,7 +81,12 @@ def model(dbt, session):
         unique_key="as_of_month",
         on_schema_change="fail",
     )
-    min_month, max_month, bucket_customers, duckdb_memory, profile_memory = run_settings(dbt)
+    # dbt hands a Python model only the config keys its own code reads with dbt.config.get
+    min_month, max_month = dbt.config.get("min_month"), dbt.config.get("max_month")
+    bucket_customers = customers_per_bucket(dbt.config.get("bucket_customers"))
+    # DuckDB's memory limit while the arrays are held, and the profile's limit after
+    profile_memory = dbt.config.get("profile_duckdb_memory")
+    duckdb_memory = dbt.config.get("duckdb_memory") or profile_memory
     billing = f"({dbt.ref('int_customer_months_billing').sql_query()})"
     meter = f"({dbt.ref('int_customer_months_meter').sql_query()})"
     schema = output_schema()
