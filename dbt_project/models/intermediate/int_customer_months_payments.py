@@ -31,7 +31,9 @@ CHUNK_CUSTOMERS = 31_250
 # Cents beyond this magnitude could not be summed exactly in 64 bits.
 MAX_ABS_CENTS = 2**52
 
-MONEY = pa.decimal128(18, 2)
+# DuckDB's DECIMAL(18, 2), handed over as Arrow decimal64: its int64 cents as they are, not the
+# 128-bit words of decimal128 (the model 35.7 -> 33.8 s at 1M x 36, the same rows)
+MONEY = pa.decimal64(18, 2)
 SCHEMA = pa.schema(
     [
         ("customer_id", pa.string()),
