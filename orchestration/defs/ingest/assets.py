@@ -38,17 +38,7 @@ def build_ingest_asset(table: str) -> dg.AssetsDefinition:
     def _ingest(context: dg.AssetExecutionContext, gridseg: GridSegPaths) -> dg.MaterializeResult:
         paths = gridseg.paths()
         with gridseg.warehouse() as conn:
-            # The raw tables only grow: their checkpoint need not merge row groups. Merging the
-            # last, partial row group of each loaded file into the next rewrote the table: 36
-            # work-order files of 162,000 rows cost 12 s of CPU with it, 7 s without, in a file
-            # of 144 MB instead of 261 MB. The setting is global to the DuckDB instance: reset
-            # once the loads are checkpointed.
-            conn.execute("set max_vacuum_tasks = 0")
-            try:
-                outcomes = ingest_table(conn, paths.landing, table)
-                conn.execute("checkpoint")
-            finally:
-                conn.execute("reset max_vacuum_tasks")
+            outcomes = ingest_table(conn, paths.landing, table)
             total = conn.execute(f"select count(*) from raw.{table}").fetchall()[0][0]
         for o in (o for o in outcomes if o.status == "rejected"):
             held = "an unknown number of" if o.rows_in_file is None else f"{o.rows_in_file:,}"
