@@ -50,3 +50,14 @@ class Paths:
         os.environ["GRIDSEG_WAREHOUSE"] = str(self.warehouse)
         os.environ["GRIDSEG_PUBLISH"] = str(self.published)
         os.environ["GRIDSEG_MODELS"] = str(self.models)
+
+
+TIMEZONE_VARIABLE = "GRIDSEG_TIMEZONE"
+
+
+def utility_timezone() -> str:
+    """The utility's local time zone (IANA name): naive landing timestamps are in it, and
+    timestamps with an offset are converted to it. GRIDSEG_TIMEZONE, else the contract's."""
+    from contract import landing_contract
+
+    return os.environ.get(TIMEZONE_VARIABLE, "").strip() or landing_contract().timezone

@@ -55,11 +55,19 @@ def test_csv_rows_land_typed_with_lineage(conn, tmp_path):
 def test_same_file_twice_changes_nothing(conn, tmp_path):
     path = write(tmp_path, "a.csv", HEADER + "P1,C1,B1,2024-01-02,10,cash\n")
     ingest_table(conn, tmp_path, "payments")
-    # the same content under another name is the same batch, too
+    # the same content under another name loads nothing, but the file is accounted for
     write(tmp_path, "a_copy.csv", path.read_bytes())
     outcomes = ingest_table(conn, tmp_path, "payments")
-    assert {o.status for o in outcomes} == {"already_loaded"}
+    assert sorted((o.file_name, o.status) for o in outcomes) == [
+        ("a.csv", "already_loaded"),
+        ("a_copy.csv", "duplicate"),
+    ]
+    assert "the same content as a.csv" in next(o.reason for o in outcomes if o.reason)
+    assert {o.status for o in ingest_table(conn, tmp_path, "payments")} == {"already_loaded"}
     assert rows(conn, "select count(*) from raw.payments") == [(1,)]
+    assert rows(
+        conn, "select file_name, status, rows, rows_in_file from raw.ingest_files order by 1"
+    ) == [("a.csv", "loaded", 1, 1), ("a_copy.csv", "duplicate", 0, 1)]
 
 
 def test_parquet_with_typed_columns_loads(conn, tmp_path):

@@ -10,17 +10,34 @@ staging quarantines the row.
 from __future__ import annotations
 
 import csv
+import gzip
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from orchestration.defs.ingest.landing_contract import (
-    LANDING_TABLES,
-    PARQUET_TYPES,
-    SQL_TYPES,
-    TEXT_PARSERS,
+from orchestration.defs.ingest.landing_contract import CONTRACT, LANDING_TABLES, PARQUET_TYPES
+from orchestration.defs.ingest.value_rules import (
+    from_parquet,
+    from_text,
+    parses_as_type,
+    text_present,
+    unparsed_json,
 )
+
+CSV_SUFFIXES = (".csv", ".csv.gz")
+PARQUET_SUFFIXES = (".parquet",)
+SUPPORTED_SUFFIXES = CSV_SUFFIXES + PARQUET_SUFFIXES
+
+
+def file_kind(path: Path) -> str | None:
+    """csv, parquet, or None for a file type the landing zone does not take."""
+    name = path.name.lower()
+    if name.endswith(CSV_SUFFIXES):
+        return "csv"
+    if name.endswith(PARQUET_SUFFIXES):
+        return "parquet"
+    return None
 
 
 class FileRejected(Exception):
@@ -47,9 +64,17 @@ def _short_error(error: Exception) -> str:
     return " ".join(kept[:3])[:400]
 
 
+def open_csv_bytes(path: Path):
+    """The file's bytes, decompressed when it is gzip CSV."""
+    return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")
+
+
 def _csv_header(path: Path, name: str) -> list[str]:
-    with open(path, "rb") as handle:
-        first = handle.readline()
+    try:
+        with open_csv_bytes(path) as handle:
+            first = handle.readline()
+    except (OSError, EOFError) as error:  # gzip: not a gzip file, or cut short
+        raise FileRejected(f"{name}: cannot be decompressed as gzip: {error}") from error
     try:
         text = first.decode("utf-8-sig").strip()
     except UnicodeDecodeError as error:
@@ -77,47 +102,32 @@ def _check_columns(name: str, table: str, found: dict[str, str]) -> None:
         raise FileRejected(f"{name}: columns do not match the contract: " + "; ".join(parts))
 
 
-def _typed_expressions(columns: dict[str, str], found: dict[str, str]) -> tuple[list[str], str]:
-    """Per column: the typed expression; plus the `_unparsed` JSON expression."""
-    typed, failures = [], []
-    for column, logical in columns.items():
-        quoted = f'"{column}"'
-        target = SQL_TYPES[logical]
-        if found[column].startswith("VARCHAR") and logical in TEXT_PARSERS:
-            parsed = TEXT_PARSERS[logical].format(v=quoted)
-            typed.append(f"{parsed} as {quoted}")
-            failed = f"({parsed} is null and nullif(trim({quoted}), '') is not null)"
-            failures.append((column, failed))
-        else:
-            typed.append(f"cast({quoted} as {target}) as {quoted}")
-    if not failures:
-        return typed, "cast(null as varchar)"
-    any_failed = " or ".join(f for _, f in failures)
-    pairs = ", ".join(f"'{c}', case when {f} then \"{c}\" end" for c, f in failures)
-    # merge-patching onto {} drops the null members: only the values that failed remain
-    return (
-        typed,
-        f"case when {any_failed} then cast(json_merge_patch('{{}}', json_object({pairs})) as varchar) end",
-    )
-
-
 def stage_file(conn: duckdb.DuckDBPyConnection, path: Path, table: str) -> StagedFile:
     """Validate `path` against the contract; return SQL selecting its typed rows.
 
-    CSV files are first read as text into temp table `incoming` (so a column of the wrong type
-    is judged on its values); Parquet files are read in place.
+    CSV files (plain or gzip) are first read as text into temp table `incoming` (so a column of
+    the wrong type is judged on its values); Parquet files are read in place. The session
+    variables of `value_rules.prepare_session` must be set.
     """
+    spec = CONTRACT.tables[table]
     columns = LANDING_TABLES[table]
     name = f"{table}/{path.name}"
+    kind = file_kind(path)
+    if kind is None:
+        raise FileRejected(
+            f"{name}: file type not accepted: the landing zone takes CSV (.csv, .csv.gz) "
+            "or Parquet (.parquet)"
+        )
     if path.stat().st_size == 0:
         raise FileRejected(f"{name}: the file is empty (0 bytes)")
-    if path.suffix.lower() == ".csv":
+    if kind == "csv":
         header = _csv_header(path, name)
         _check_columns(name, table, dict.fromkeys(header, "VARCHAR"))
-        spec = ", ".join(f"'{c}': 'VARCHAR'" for c in header)
+        types = ", ".join(f"'{c}': 'VARCHAR'" for c in header)  # names checked: no quotes
         reader = (
-            f"read_csv(?, header = true, auto_detect = false, columns = {{{spec}}}, delim = ',', "
-            "quote = '\"', escape = '\"', strict_mode = true, null_padding = false, encoding = 'utf-8')"
+            f"read_csv(?, header = true, auto_detect = false, columns = {{{types}}}, delim = ',', "
+            "quote = '\"', escape = '\"', strict_mode = true, null_padding = false, "
+            "encoding = 'utf-8', compression = 'auto')"
         )
         try:
             conn.execute("drop table if exists incoming")
@@ -125,7 +135,7 @@ def stage_file(conn: duckdb.DuckDBPyConnection, path: Path, table: str) -> Stage
         except duckdb.Error as error:
             raise FileRejected(f"{name}: cannot be read: {_short_error(error)}") from error
         found = dict.fromkeys(columns, "VARCHAR")
-        _check_text_columns(conn, name, "incoming", [], columns)
+        _check_text_columns(conn, name, "incoming", [], table, list(columns))
         source, params, row = "incoming", [], "rowid - (select min(rowid) from incoming) + 1"
     else:
         reader = "read_parquet(?, file_row_number = true)"
@@ -142,38 +152,49 @@ def stage_file(conn: duckdb.DuckDBPyConnection, path: Path, table: str) -> Stage
                 raise FileRejected(
                     f"{name}: column {column} has type {found[column]}, the contract expects {logical}"
                 )
-        textual = {c: t for c, t in columns.items() if found[c].startswith("VARCHAR")}
-        _check_text_columns(conn, name, reader, [str(path)], textual)
+        textual = [c for c in columns if found[c].startswith("VARCHAR")]
+        _check_text_columns(conn, name, reader, [str(path)], table, textual)
         source, params, row = reader, [str(path)], "file_row_number + 1"
-    typed, unparsed = _typed_expressions(columns, found)
-    select = f"select {', '.join(typed)}, {unparsed} as _unparsed, {row} as _row from {source}"
+    values = {
+        c: from_text(column) if kind == "csv" else from_parquet(column, found[c])
+        for c, column in spec.columns.items()
+    }
+    typed = ", ".join(f'{v.typed} as "{c}"' for c, v in values.items())
+    unparsed = unparsed_json(values)
+    select = f"select {typed}, {unparsed} as _unparsed, {row} as _row from {source}"
     return StagedFile(select, params)
 
 
 def _check_text_columns(
-    conn: duckdb.DuckDBPyConnection, name: str, source: str, params: list, columns: dict[str, str]
+    conn: duckdb.DuckDBPyConnection,
+    name: str,
+    source: str,
+    params: list,
+    table: str,
+    columns: list[str],
 ) -> None:
-    """A text column none of whose supplied values parse is the wrong type: reject the file."""
-    typed = [(c, t) for c, t in columns.items() if t in TEXT_PARSERS]
+    """A text column none of whose supplied values is of its type is the wrong column: reject
+    the file. Null tokens (`NULL`, `N/A`) are no value: a nullable column of only those loads."""
+    spec = CONTRACT.tables[table].columns
+    typed = [spec[c] for c in columns if spec[c].type not in ("id", "str")]
     if not typed:
         return
     probes = []
-    for column, logical in typed:
-        quoted = f'"{column}"'
-        present = f"nullif(trim({quoted}), '') is not null"
-        parses = f"{TEXT_PARSERS[logical].format(v=quoted)} is not null"
+    for column in typed:
+        quoted = f'"{column.name}"'
+        present = text_present(quoted)
         probes += [
             f"count(*) filter (where {present})",
-            f"count(*) filter (where {present} and {parses})",
+            f"count(*) filter (where {present} and {parses_as_type(quoted, column)})",
         ]
     try:
         row = conn.execute(f"select {', '.join(probes)} from {source}", params).fetchall()[0]
     except duckdb.Error as error:
         raise FileRejected(f"{name}: cannot be read: {_short_error(error)}") from error
-    for i, (column, logical) in enumerate(typed):
+    for i, column in enumerate(typed):
         present, parsed = row[2 * i], row[2 * i + 1]
         if present > 0 and parsed == 0:
             raise FileRejected(
-                f"{name}: column {column} is not of type {logical}: "
+                f"{name}: column {column.name} is not of type {column.type}: "
                 f"none of its {present} values parse"  # no sample value: it may be PII
             )

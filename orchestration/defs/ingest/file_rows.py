@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from orchestration.defs.ingest.file_reader import file_kind, open_csv_bytes
+
 CHUNK = 1 << 20
 
 
@@ -20,18 +22,26 @@ def rows_in_file(path: Path) -> int | None:
     path = Path(path)
     if path.stat().st_size == 0:
         return 0
+    if file_kind(path) is None:
+        return None  # not a file type the landing zone reads: its rows cannot be counted
     if path.suffix.lower() == ".parquet":
         try:
             return pq.read_metadata(path).num_rows
         except Exception:  # pyarrow raises several types for a broken footer
             return None
-    return max(_csv_lines(path) - 1, 0)
+    lines = _csv_lines(path)
+    return None if lines is None else max(lines - 1, 0)
 
 
-def _csv_lines(path: Path) -> int:
+def _csv_lines(path: Path) -> int | None:
     lines, last = 0, b"\n"
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(CHUNK), b""):
-            lines += chunk.count(b"\n")
-            last = chunk[-1:]
-    return lines + (last != b"\n")  # a last line without a line break counts too
+    try:
+        with open_csv_bytes(path) as handle:
+            for chunk in iter(lambda: handle.read(CHUNK), b""):
+                lines += chunk.count(b"\n")
+                last = chunk[-1:]
+    except (OSError, EOFError):  # a gzip file that is not gzip or is cut short
+        return None
+    return lines + (
+        last != b"\n"
+    )  # a last line without a line break counts too  # a last line without a line break counts too

@@ -18,8 +18,8 @@ import duckdb
 from orchestration.defs.ingest.file_reader import FileRejected, stage_file
 from orchestration.defs.ingest.file_rows import rows_in_file
 from orchestration.defs.ingest.landing_contract import LANDING_TABLES, LINEAGE_COLUMNS, SQL_TYPES
-
-SUPPORTED_SUFFIXES = (".csv", ".parquet")
+from orchestration.defs.ingest.value_rules import prepare_session
+from orchestration.settings import utility_timezone
 
 __all__ = ["FileOutcome", "FileRejected", "ensure_raw_schema", "ingest_table", "landing_files"]
 
@@ -31,7 +31,7 @@ class FileOutcome:
     table: str
     file_name: str
     batch_id: str
-    status: str  # loaded | rejected | already_loaded | already_rejected
+    status: str  # loaded | rejected | duplicate | already_loaded | already_rejected
     rows: int
     reason: str | None = None
     rows_in_file: int | None = None  # rows the file holds, counted even when it is rejected
@@ -66,45 +66,87 @@ def file_sha256(path: Path) -> str:
 
 
 def landing_files(landing_dir: Path, table: str) -> list[Path]:
-    """Files of one table's landing folder in name order (the order batches are loaded in)."""
+    """Every file of one table's landing folder, in arrival order: modification time, then
+    name. A correction dropped after its original loads after it (a later batch wins a tie),
+    whatever the two are called. Hidden files (`.name`, the temporary names of transfer tools)
+    are not extracts and are left alone, as Spark and Hadoop do; every other file is loaded,
+    or rejected with a reason (an unaccepted file type too)."""
     folder = Path(landing_dir) / table
     if not folder.is_dir():
         return []
-    files = (p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
-    return sorted(files)
+    files = [p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")]
+    return sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.name))
 
 
 def ingest_table(
     conn: duckdb.DuckDBPyConnection, landing_dir: Path, table: str, now: datetime | None = None
 ) -> list[FileOutcome]:
-    """Load every new file of one landing table; each file in its own transaction."""
+    """Load every new file of one landing table; each file in its own transaction.
+
+    A file is new when its name and content were not seen together before. New content loads
+    (or is rejected); content already loaded under another name is recorded as a duplicate
+    file (nothing loads twice), so every file in the folder has a row in raw.ingest_files."""
     ensure_raw_schema(conn)
+    prepare_session(conn, utility_timezone())
     now = now or datetime.now()
     outcomes = []
     for path in landing_files(landing_dir, table):
         sha = file_sha256(path)
         seen = conn.execute(
-            "select status from raw.ingest_files where table_name = ? and sha256 = ?", [table, sha]
+            "select file_name, status from raw.ingest_files where table_name = ? and sha256 = ? "
+            "order by batch_seq",
+            [table, sha],
         ).fetchall()
-        if seen:
-            status = "already_loaded" if seen[0][0] == "loaded" else "already_rejected"
+        names = {name for name, _ in seen}
+        if path.name in names:
+            status = _repeat_status(seen, path.name)
             outcomes.append(FileOutcome(table, path.name, sha[:16], status, 0))
+            continue
+        loaded_as = [name for name, status in seen if status == "loaded"]
+        if loaded_as:
+            outcomes.append(_record_duplicate(conn, path, table, sha, loaded_as[0], now))
             continue
         outcomes.append(_load_file(conn, path, table, sha, now))
     return outcomes
+
+
+def _repeat_status(seen: list[tuple[str, str]], name: str) -> str:
+    status = next(status for file_name, status in seen if file_name == name)
+    return {"loaded": "already_loaded", "duplicate": "already_loaded"}.get(
+        status, "already_rejected"
+    )
+
+
+LOG_INSERT = (
+    "insert into raw.ingest_files (table_name, file_name, file_path, sha256, batch_id, "
+    "batch_seq, status, rows, reason, processed_at, rows_in_file) "
+    "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+NEXT_SEQ = "select coalesce(max(batch_seq), 0) + 1 from raw.ingest_files"
+
+
+def _record_duplicate(
+    conn: duckdb.DuckDBPyConnection, path: Path, table: str, sha: str, original: str, now: datetime
+) -> FileOutcome:
+    """A file whose content is already loaded under another name: recorded, not loaded again."""
+    seq = conn.execute(NEXT_SEQ).fetchall()[0][0]
+    reason = (
+        f"{table}/{path.name}: the same content as {original}, already loaded: not loaded twice"
+    )
+    in_file = rows_in_file(path)
+    conn.execute(
+        LOG_INSERT,
+        [table, path.name, str(path), sha, sha[:16], seq, "duplicate", 0, reason, now, in_file],
+    )
+    return FileOutcome(table, path.name, sha[:16], "duplicate", 0, reason, in_file)
 
 
 def _load_file(
     conn: duckdb.DuckDBPyConnection, path: Path, table: str, sha: str, now: datetime
 ) -> FileOutcome:
     batch_id = sha[:16]
-    next_seq = "select coalesce(max(batch_seq), 0) + 1 from raw.ingest_files"
-    seq = conn.execute(next_seq).fetchall()[0][0]
-    log = (
-        "insert into raw.ingest_files (table_name, file_name, file_path, sha256, batch_id, "
-        "batch_seq, status, rows, reason, processed_at, rows_in_file) "
-        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    )
+    seq = conn.execute(NEXT_SEQ).fetchall()[0][0]
+    log = LOG_INSERT
     columns = ", ".join(f'"{c}"' for c in LANDING_TABLES[table])
     conn.execute("begin transaction")
     try:
