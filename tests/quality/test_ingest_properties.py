@@ -2,6 +2,7 @@
 lose rows. Every file ends loaded whole or rejected whole (with a reason naming it), the ingest
 log agrees with raw, and rows loaded + rows in rejected files = rows offered."""
 
+import contextlib
 import csv
 import io
 import tempfile
@@ -14,10 +15,11 @@ import pyarrow.parquet as pq
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from orchestration.defs.ingest.landing_contract import LANDING_TABLES
+from orchestration.defs.ingest.landing_contract import CONTRACT, LANDING_TABLES
 from orchestration.defs.ingest.loader import ingest_table
 
 TABLE = "bills"
+NULLS = set(CONTRACT.null_tokens)
 COLUMNS = list(LANDING_TABLES[TABLE])
 N_ROWS = 12
 PROFILE = settings(
@@ -54,11 +56,17 @@ def extract() -> pl.DataFrame:
     )
 
 
+# numeric edge values and timestamps with offsets, beside random text
+EDGE_VALUES = [
+    "", " ", "abc", "-1e309", "2024-13-01", "NaN", "nan", "inf", "-inf", "Infinity", "1e300",
+    "-1e300", "-0.0", "1e16", "4.5", "9" * 30, "0." + "1" * 40, "NULL", "N/A",
+    "2024-06-01T00:30:00+02:00", "2024-05-31T22:30:00Z", "2024-06-01 01:30:00+0300",
+]  # fmt: skip
 cells = st.one_of(
     st.text(max_size=12),
-    st.sampled_from(["", " ", "abc", "-1e309", "2024-13-01", "NaN", "9" * 30]),
+    st.sampled_from(EDGE_VALUES),
     st.integers().map(str),
-    st.floats(allow_nan=True).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(str),
 )
 frame_changes = st.one_of(
     st.tuples(
@@ -202,6 +210,23 @@ def test_flipped_and_truncated_bytes_never_crash_or_lose_rows(change, suffix):
     offer(data, suffix, as_many_as_another_reader_sees)
 
 
+@contextlib.contextmanager
+def ingested_cells(change):
+    """A CSV extract with the cells of `change` replaced, ingested alone into a fresh
+    warehouse: yields (connection, path, outcome)."""
+    data = as_bytes(changed_frame(("cells", change)), ".csv")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / TABLE / "extract.csv"
+        path.parent.mkdir()
+        path.write_bytes(data)
+        conn = duckdb.connect()
+        try:
+            (outcome,) = ingest_table(conn, path.parent.parent, TABLE)
+            yield conn, path, outcome
+        finally:
+            conn.close()
+
+
 @PROFILE
 @given(
     change=st.lists(
@@ -212,27 +237,57 @@ def test_flipped_and_truncated_bytes_never_crash_or_lose_rows(change, suffix):
 )
 def test_every_value_received_is_kept_typed_or_as_text(change):
     """A value that does not parse is a row problem: null typed, its text in _unparsed."""
-    data = as_bytes(changed_frame(("cells", change)), ".csv")
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / TABLE / "extract.csv"
-        path.parent.mkdir()
-        path.write_bytes(data)
-        conn = duckdb.connect()
-        try:
-            (outcome,) = ingest_table(conn, path.parent.parent, TABLE)
-            if outcome.status == "rejected":  # a whole column stopped parsing: the file's problem
-                assert "is not of type" in outcome.reason or "cannot be" in outcome.reason
-                return
-            sent = pl.read_csv(path, infer_schema=False)
-            for column, logical in LANDING_TABLES[TABLE].items():
-                # an empty value is missing; text columns keep any other value verbatim,
-                # typed columns treat a blank one as missing too
-                typed = logical not in ("id", "str")
-                offered = sum(bool(v) and (bool(v.strip(" ")) or not typed) for v in sent[column])
-                kept = conn.execute(
-                    f'select count(*) from raw.{TABLE} where "{column}" is not null '
-                    f"or json_extract_string(_unparsed, '$.{column}') is not null"
-                ).fetchall()[0][0]
-                assert kept == offered, column
-        finally:
-            conn.close()
+    with ingested_cells(change) as (conn, path, outcome):
+        if outcome.status == "rejected":  # a whole column stopped parsing: the file's problem
+            assert "is not of type" in outcome.reason or "cannot be" in outcome.reason
+            return
+        sent = pl.read_csv(path, infer_schema=False)
+        for column, logical in LANDING_TABLES[TABLE].items():
+            # an empty value is missing; text columns keep any other value verbatim, typed
+            # columns treat a blank one and a null token (NULL, N/A) as missing too
+            typed = logical not in ("id", "str")
+            offered = sum(
+                bool(v) and (not typed or (bool(v.strip(" ")) and v.strip() not in NULLS))
+                for v in sent[column]
+            )
+            kept = conn.execute(
+                f'select count(*) from raw.{TABLE} where "{column}" is not null '
+                f"or json_extract_string(_unparsed, '$.{column}') is not null"
+            ).fetchall()[0][0]
+            assert kept == offered, column
+
+
+@PROFILE
+@given(
+    change=st.lists(
+        st.tuples(
+            st.integers(0, N_ROWS - 1), st.sampled_from(COLUMNS), st.sampled_from(EDGE_VALUES)
+        ),
+        min_size=1,
+        max_size=10,
+    )
+)
+def test_what_loads_is_what_staging_can_hold(change):
+    """Types are promises: every number that loads is finite, in its column's range and fits
+    the decimal staging casts it to; a timestamp with an offset lands in the utility's zone."""
+    with ingested_cells(change) as (conn, path, outcome):
+        if outcome.status == "rejected":
+            return
+        for name, column in CONTRACT.tables[TABLE].columns.items():
+            if column.type not in ("float", "int"):
+                continue
+            bad = conn.execute(
+                f'select count(*) from raw.{TABLE} where "{name}" is not null and '
+                f'(not isfinite("{name}") or "{name}" < ? or "{name}" > ?)',
+                [column.min, column.max],
+            ).fetchall()[0][0]
+            assert bad == 0, name
+            if column.scale is not None:  # staging's cast never fails
+                conn.execute(
+                    f'select sum(cast("{name}" as decimal(18, {column.scale}))) from raw.{TABLE}'
+                ).fetchall()
+        sent = pl.read_csv(path, infer_schema=False)["issued_at"].to_list()
+        got = conn.execute(f"select issued_at from raw.{TABLE} order by _row_number").fetchall()
+        for text, (value,) in zip(sent, got, strict=True):
+            if text and text.strip().endswith(("+02:00", "Z", "+0300")):
+                assert value == datetime(2024, 5, 31, 22, 30), text  # the zone is UTC

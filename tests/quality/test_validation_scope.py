@@ -66,3 +66,16 @@ def test_published_scope_is_the_latest_month(conn):
     )
     frame, facts = gx_scope.latest_month(conn, "segment_profiles")
     assert facts["as_of_month"] == "2024-06" and sorted(frame["segment_id"]) == ["S01", "S02"]
+
+
+def test_raw_scope_judges_codes_as_staging_does(conn, tmp_path):
+    """'Residential ' is quarantined by nobody (staging trims and folds it), so the suite that
+    could block the run sees it folded too."""
+    row = customer(1).replace(
+        "residential,RES-STD,North,F1,LV", "Residential ,RES-STD,North,F1, lv"
+    )
+    drop(tmp_path, "c.csv", CUSTOMERS + row)
+    ingest_table(conn, tmp_path, "customers")
+    frame, _ = gx_scope.raw_latest_load(conn, "customers")
+    assert (frame["customer_class"][0], frame["voltage_level"][0]) == ("residential", "LV")
+    assert frame["region"][0] == "North"
