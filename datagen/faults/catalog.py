@@ -8,7 +8,14 @@ systems), never values of the contract's enums.
 from __future__ import annotations
 
 # Row faults that change an existing row in place.
-MUTATING = ("negative_kwh", "tou_mismatch", "bad_date", "future_timestamp", "invalid_enum")
+MUTATING = (
+    "negative_kwh",
+    "tou_mismatch",
+    "bad_date",
+    "future_timestamp",
+    "invalid_enum",
+    "bad_number",
+)
 # Row faults that add a row to the file.
 ADDITIVE = ("unknown_customer", "duplicate_key_conflict", "exact_duplicate")
 ROW_KINDS = MUTATING + ADDITIVE
@@ -23,6 +30,7 @@ ROW_FAULTS: dict[str, dict[str, str | None]] = {
     },
     "bills": {
         "negative_kwh": "kwh_total",
+        "bad_number": "amount_due",
         "tou_mismatch": "kwh_peak",
         "unknown_customer": "customer_id",
         "bad_date": "period_end",
@@ -33,6 +41,7 @@ ROW_FAULTS: dict[str, dict[str, str | None]] = {
     },
     "payments": {
         "unknown_customer": "customer_id",
+        "bad_number": "amount",
         "bad_date": "paid_at",
         "future_timestamp": "paid_at",
         "duplicate_key_conflict": "amount",
@@ -50,6 +59,7 @@ ROW_FAULTS: dict[str, dict[str, str | None]] = {
     },
     "meter_reads": {
         "negative_kwh": "kwh",
+        "bad_number": "kwh",
         "unknown_customer": "customer_id",
         "exact_duplicate": None,
     },
@@ -90,6 +100,9 @@ INVALID_ENUM_VALUES = {
     "category": ("refund_request", "tree_trimming", "misc"),
     "cause": ("lightning", "storm_damage", "n/a"),
 }
+# Numbers no utility system means: NaN and infinities as exports write them, and magnitudes
+# beyond the contract's range (an amount of 1e16; a meter interval of 1e12 kWh).
+BAD_NUMBERS = (float("nan"), float("inf"), float("-inf"), 1e16, -1e16, 1e12)
 FUTURE_YEARS = (5, 12)  # future timestamps are 5-12 years after the real one
 
 BAD_FILE_KINDS = (

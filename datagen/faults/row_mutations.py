@@ -11,6 +11,7 @@ import numpy as np
 import polars as pl
 
 from datagen.faults.catalog import (
+    BAD_NUMBERS,
     FUTURE_YEARS,
     INVALID_ENUM_VALUES,
     ROW_FAULTS,
@@ -79,6 +80,13 @@ def invalid_enum(frame: pl.DataFrame, table: str, rows: np.ndarray, rng) -> pl.D
     return _set(frame, column, rows, [choices[i] for i in rng.integers(0, len(choices), len(rows))])
 
 
+def bad_number(frame: pl.DataFrame, table: str, rows: np.ndarray, rng) -> pl.DataFrame:
+    """NaN, an infinity or a magnitude outside the contract's range."""
+    column = ROW_FAULTS[table]["bad_number"]
+    picks = rng.integers(0, len(BAD_NUMBERS), len(rows))
+    return _set(frame, column, rows, [BAD_NUMBERS[i] for i in picks])
+
+
 def unparseable(frame: pl.DataFrame, column: str, rows: np.ndarray, rng) -> pl.DataFrame:
     """Render `column` as text (as the CSV writer would) and put garbage dates in `rows`."""
     fmt = DATE_FORMAT if frame.schema[column] == pl.Date else DATETIME_FORMAT
@@ -93,6 +101,7 @@ MUTATIONS = {
     "bad_date": bad_date,
     "future_timestamp": future_timestamp,
     "invalid_enum": invalid_enum,
+    "bad_number": bad_number,
 }
 
 

@@ -67,6 +67,12 @@ TIMES = {
     "work_orders": ["opened_at", "closed_at"],
     "meter_reads": ["read_start"],
 }
+# Money and energy columns and the largest magnitude the contract accepts (data-contract.md).
+NUMBERS = {
+    "bills": {"kwh_total": 1e9, "amount_due": 1e10},
+    "payments": {"amount": 1e10},
+    "meter_reads": {"kwh": 1e6},
+}
 ORDERED = {
     "customers": ("connected_on", "disconnected_on"),
     "bills": ("period_start", "period_end"),
@@ -97,6 +103,9 @@ def bad_rows(
         for i in mask.arg_true().to_list():
             reasons.setdefault(i, reason)
 
+    for column, limit in NUMBERS.get(table, {}).items():
+        value = frame[column].cast(pl.Float64, strict=False)
+        flag((~value.is_finite() | (value.abs() > limit)).fill_null(False), "bad_number")
     for column, allowed in ENUMS.get(table, {}).items():
         flag(~frame[column].is_in(list(allowed)) & frame[column].is_not_null(), "invalid_enum")
     earliest = dt.datetime(1950, 1, 1)

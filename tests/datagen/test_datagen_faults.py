@@ -95,6 +95,7 @@ def test_every_kind_is_injected_near_the_rate(faulty):
     kinds = Counter(f["kind"] for f in ledger["row_faults"])
     assert set(kinds) == {
         "negative_kwh",
+        "bad_number",
         "tou_mismatch",
         "unknown_customer",
         "bad_date",
