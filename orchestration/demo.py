@@ -73,8 +73,10 @@ def summary(paths: Paths) -> str:
         lines.append(f"  {segment_id}  {n:>8,}  {n / total:6.1%}  {name}  ->  {strategy}")
     lines.append(f"  total    {total:>8,} customers")
     lines.append("\nOutputs:")
-    lines.append(f"  published DuckDB : {paths.published / 'segments.duckdb'}")
-    lines.append(f"  published Parquet: {paths.published / 'parquet'}/<table>/as_of_month=YYYY-MM/")
+    lines.append(f"  published DuckDB : {paths.published / 'current' / 'segments.duckdb'}")
+    lines.append(
+        f"  published Parquet: {paths.published / 'current' / 'parquet'}/<table>/as_of_month=YYYY-MM/"
+    )
     lines.append(f"  warehouse        : {paths.warehouse}")
     lines.append(f"  models           : {paths.models}")
     lines.append("  Dagster UI       : make dev, then open http://localhost:3000")

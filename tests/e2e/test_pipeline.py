@@ -11,7 +11,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from ml.feature_catalog import ALL_COLUMNS, PII_COLUMNS
 from orchestration.defs.dbt.project import DBT_EXECUTABLE
-from orchestration.defs.publish.writer import PUBLISHED_TABLES
+from orchestration.defs.publish.writer import PUBLISHED_TABLES, current_snapshot
 from orchestration.pipeline_runs import run_all
 from orchestration.settings import DBT_PROJECT_DIR
 from tests.e2e.conftest import HISTORY_MONTHS, read
@@ -107,15 +107,13 @@ def test_features_are_point_in_time(pipeline):
 
 
 def test_parquet_exports_match_the_duckdb_file(pipeline):
-    published = pipeline["paths"].published
+    snapshot = current_snapshot(pipeline["paths"].published)  # resolved once, as BI does
     history = pl.read_parquet(
-        published / "parquet" / "customer_segments_history", hive_partitioning=True
+        snapshot / "parquet" / "customer_segments_history", hive_partitioning=True
     )
-    db = read(published / "segments.duckdb", "select count(*) as n from customer_segments_history")
+    db = read(snapshot / "segments.duckdb", "select count(*) as n from customer_segments_history")
     assert history.height == db["n"][0]
-    folders = sorted(
-        p.name for p in (published / "parquet" / "customer_segments_history").iterdir()
-    )
+    folders = sorted(p.name for p in (snapshot / "parquet" / "customer_segments_history").iterdir())
     assert folders == [f"as_of_month={m}" for m in pipeline["months"]]
 
 
@@ -237,24 +235,32 @@ def test_window_months_that_lost_every_row_are_emptied(pipeline, tmp_path):
     assert after.equals(before)
 
 
+def snapshot_files(snapshot) -> dict:
+    """Every table file of a published snapshot (DuckDB, Parquet, heat map), by relative path."""
+    return {
+        p.relative_to(snapshot): p.read_bytes()
+        for p in snapshot.rglob("*")
+        if p.is_file() and p.name != "manifest.json"
+    }
+
+
 def test_rerun_changes_nothing(pipeline):
-    """Same landing files again: nothing is loaded twice, the published rows are identical and
-    so is every published Parquet file, byte for byte."""
+    """Same landing files again: nothing is loaded twice, and the new published snapshot's
+    files (the DuckDB file, every Parquet file, the heat map) are those of the one before,
+    byte for byte."""
     paths, defs = pipeline["paths"], pipeline["defs"]
     raw_before = read(paths.warehouse, "select count(*) as n from raw.bills")["n"][0]
-    before = read(
-        paths.published / "segments.duckdb", "select * from customer_segments_history order by all"
-    )
-    parquet = paths.published / "parquet"
-    files_before = {p.relative_to(parquet): p.read_bytes() for p in parquet.rglob("*.parquet")}
+    snapshot_before = current_snapshot(paths.published)
+    files_before = snapshot_files(snapshot_before)
     run_all(defs, paths, report=lambda _: None, skip=("train",))
     assert read(paths.warehouse, "select count(*) as n from raw.bills")["n"][0] == raw_before
-    after = read(
-        paths.published / "segments.duckdb", "select * from customer_segments_history order by all"
+    snapshot_after = current_snapshot(paths.published)
+    assert snapshot_after != snapshot_before
+    files_after = snapshot_files(snapshot_after)
+    assert len([name for name in files_after if name.suffix == ".parquet"]) > len(
+        pipeline["months"]
     )
-    assert after.equals(before)
-    files_after = {p.relative_to(parquet): p.read_bytes() for p in parquet.rglob("*.parquet")}
-    assert len(files_after) > len(pipeline["months"])
+    assert {"segments.duckdb", "segment_profiles_heatmap.png"} <= {str(n) for n in files_after}
     assert files_after.keys() == files_before.keys()
     changed = [str(name) for name in files_after if files_after[name] != files_before[name]]
-    assert not changed, f"published Parquet files changed on a rerun: {changed}"
+    assert not changed, f"published files changed on a rerun: {changed}"

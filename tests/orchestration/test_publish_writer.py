@@ -1,5 +1,11 @@
 """The publish writer on a small warehouse: migrations only between calendar-consecutive months,
-the same counts as the ml reference, and every published file in its stated order."""
+the same counts as the ml reference, every published file in its stated order, and one
+snapshot per publish that readers switch to all at once."""
+
+import json
+import os
+import threading
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -8,9 +14,16 @@ import pytest
 
 from ml.migrations import segment_migrations
 from orchestration.defs.publish.writer import (
+    CURRENT,
+    CURRENT_MANIFEST,
+    KEEP_SNAPSHOTS,
+    MANIFEST,
     ORDER_BY,
+    PUBLISHED_DB,
     SEGMENT_COLUMNS,
     STORAGE_VARIABLE,
+    Snapshot,
+    current_snapshot,
     publish,
     storage_version,
 )
@@ -20,11 +33,11 @@ from orchestration.defs.warehouse import query_frame
 MONTHS = ["2024-01", "2024-02", "2024-04", "2024-05"]
 
 
-def history() -> pl.DataFrame:
+def history(n_customers: int = 40, model_version: str = "x") -> pl.DataFrame:
     rows = []
     for m, month in enumerate(MONTHS):
         # customers c00..c39, of whom a few are absent some months; inserted in reverse order
-        for c in reversed(range(40)):
+        for c in reversed(range(n_customers)):
             if (c + m) % 7 == 0:
                 continue
             rows.append(
@@ -34,7 +47,8 @@ def history() -> pl.DataFrame:
                     "segment_id": f"S{(c * 3 + m * (c % 4)) % 5}",
                 }
             )
-    return with_segment_columns(pl.DataFrame(rows))
+    frame = pl.DataFrame(rows).with_columns(pl.lit(model_version).alias("model_version"))
+    return with_segment_columns(frame)
 
 
 def with_segment_columns(frame: pl.DataFrame) -> pl.DataFrame:
@@ -43,10 +57,10 @@ def with_segment_columns(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(*[pl.lit("x").alias(c) for c in others]).select(SEGMENT_COLUMNS)
 
 
-def publish_history(tmp_path, frame: pl.DataFrame, storage=None) -> tuple[dict, object]:
-    """Publish a warehouse whose scoring history is `frame` (profiles counted from it); returns
-    the row counts and the published folder."""
-    warehouse = tmp_path / "warehouse.duckdb"
+def make_warehouse(warehouse: Path, frame: pl.DataFrame) -> Path:
+    """A warehouse whose scoring history is `frame` (profiles counted from it, the model named
+    after its model_version)."""
+    model_version = frame["model_version"][0]
     conn = duckdb.connect(str(warehouse))
     conn.execute("create schema ml")
     conn.execute("create table ml.customer_segments_history as select * from frame")
@@ -58,24 +72,46 @@ def publish_history(tmp_path, frame: pl.DataFrame, storage=None) -> tuple[dict, 
         "create table ml.value_index_weights as select 'v1' as model_version, "
         "'g' as level, 'kwh' as criterion, 'ahp' as method, 1.0 as weight"
     )
-    conn.execute("create table ml.segmentation_models as select 'v1' as model_version")
+    conn.execute(
+        "create table ml.segmentation_models as select ? as model_version", [model_version]
+    )
     conn.close()
-    return publish(warehouse, tmp_path / "published", storage), tmp_path / "published"
+    return warehouse
+
+
+def publish_history(tmp_path, frame: pl.DataFrame, storage=None) -> Snapshot:
+    """Publish a warehouse whose scoring history is `frame` into tmp_path/published."""
+    warehouse = make_warehouse(tmp_path / "warehouse.duckdb", frame)
+    return publish(warehouse, tmp_path / "published", storage)
+
+
+def read_db(path: Path, sql: str) -> pl.DataFrame:
+    conn = duckdb.connect(str(path), read_only=True)
+    try:
+        return query_frame(conn, sql)
+    finally:
+        conn.close()
+
+
+def snapshot_files(folder: Path) -> dict[str, bytes]:
+    """Every file of a snapshot but its manifest, by path relative to the snapshot."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != MANIFEST
+    }
 
 
 @pytest.fixture
 def published(tmp_path, monkeypatch):
     monkeypatch.delenv(STORAGE_VARIABLE, raising=False)  # the default storage version
     frame = history()
-    counts, folder = publish_history(tmp_path, frame)
-    return frame, counts, folder
+    return frame, publish_history(tmp_path, frame)
 
 
 def test_migrations_pair_calendar_consecutive_months_only(published):
-    frame, counts, folder = published
-    conn = duckdb.connect(str(folder / "segments.duckdb"), read_only=True)
-    moves = query_frame(conn, "select * from segment_migrations")
-    conn.close()
+    frame, snapshot = published
+    moves = read_db(snapshot.path / PUBLISHED_DB, "select * from segment_migrations")
     expected = segment_migrations(frame)
     assert sorted(set(moves["to_month"])) == ["2024-02", "2024-05"]
     # the published table is already in its stated order
@@ -85,19 +121,19 @@ def test_migrations_pair_calendar_consecutive_months_only(published):
         moves["from_month"]
         == moves["to_month"].replace({"2024-02": "2024-01", "2024-05": "2024-04"})
     ).all()
-    assert counts["segment_migrations"] == moves.height
+    assert snapshot.counts["segment_migrations"] == moves.height
 
 
 def test_every_published_month_file_is_in_its_stated_order(published):
-    frame, counts, folder = published
-    assert counts["customer_segments_history"] == frame.height
+    frame, snapshot = published
+    assert snapshot.counts["customer_segments_history"] == frame.height
     for table in ("customer_segments_history", "segment_profiles"):
         for month in MONTHS:
-            part = pl.read_parquet(folder / "parquet" / table / f"as_of_month={month}")
+            part = pl.read_parquet(snapshot.path / "parquet" / table / f"as_of_month={month}")
             keys = [k.strip() for k in ORDER_BY[table].split(",") if k.strip() != "as_of_month"]
             assert part.height > 0
             assert part.equals(part.sort(keys)), (table, month)
-    current = pl.read_parquet(folder / "parquet" / "customer_segments")
+    current = pl.read_parquet(snapshot.path / "parquet" / "customer_segments")
     assert current.equals(current.sort("customer_id"))
     assert current.height == frame.filter(pl.col("as_of_month") == MONTHS[-1]).height
 
@@ -116,20 +152,21 @@ def test_a_month_of_many_row_groups_is_published_in_order(tmp_path):
     frame = pl.concat(
         [frame.with_columns(pl.lit(m).alias("as_of_month")) for m in ("2024-01", "2024-02")]
     )
-    _, folder = publish_history(tmp_path, with_segment_columns(frame))
+    snapshot = publish_history(tmp_path, with_segment_columns(frame))
     for month in ("2024-01", "2024-02"):
         part = pl.read_parquet(
-            folder / "parquet" / "customer_segments_history" / f"as_of_month={month}"
+            snapshot.path / "parquet" / "customer_segments_history" / f"as_of_month={month}"
         )
         assert part.height == n
         assert part["customer_id"].is_sorted(), month
 
 
-def published_storage(folder) -> str:
-    conn = duckdb.connect(str(folder / "segments.duckdb"), read_only=True)
+def published_storage(database: Path) -> str:
+    conn = duckdb.connect(str(database), read_only=True)
     try:
         return conn.execute(
-            "select tags['storage_version'] from duckdb_databases() where database_name = 'segments'"
+            "select tags['storage_version'] from duckdb_databases() where database_name = ?",
+            [database.stem],
         ).fetchall()[0][0]
     finally:
         conn.close()
@@ -138,15 +175,15 @@ def published_storage(folder) -> str:
 def test_the_published_file_is_in_the_configured_storage_version(published, tmp_path, monkeypatch):
     """v1.3.0 by default (DuckDB 1.3 and later open it); GRIDSEG_PUBLISH_STORAGE picks another
     for older BI drivers; a value that is not a version is refused, naming the variable."""
-    _, _, folder = published
-    assert published_storage(folder) == "v1.3.0+"
+    _, snapshot = published
+    assert published_storage(snapshot.path / PUBLISHED_DB) == "v1.3.0+"
     monkeypatch.setenv(STORAGE_VARIABLE, "v1.2.0")
     assert storage_version() == "v1.2.0"
     older = tmp_path / "older"
     older.mkdir()
-    counts, older_folder = publish_history(older, history())
-    assert published_storage(older_folder) == "v1.2.0+"
-    assert counts["customer_segments_history"] == history().height
+    older_snapshot = publish_history(older, history())
+    assert published_storage(older_snapshot.path / PUBLISHED_DB) == "v1.2.0+"
+    assert older_snapshot.counts["customer_segments_history"] == history().height
     for bad in ("1.2", "latest", "v1.2"):
         monkeypatch.setenv(STORAGE_VARIABLE, bad)
         with pytest.raises(ValueError, match=STORAGE_VARIABLE):
@@ -156,5 +193,185 @@ def test_the_published_file_is_in_the_configured_storage_version(published, tmp_
     unknown.mkdir()
     with pytest.raises(ValueError, match="cannot write that storage version"):
         publish_history(unknown, history(), storage="v9.9.9")
-    assert not (unknown / "published" / "segments.duckdb").exists()
-    assert not (unknown / "published" / "parquet").exists()
+    assert sorted(p.name for p in (unknown / "published").iterdir()) == ["snapshots"]
+    assert list((unknown / "published" / "snapshots").iterdir()) == []
+
+
+def test_storage_v1_1_0_for_duckdb_1_1_drivers_publishes_and_reads_back(tmp_path, monkeypatch):
+    """v1.1.0 is the storage version DuckDB 1.1 opens (it refuses v1.2.0). DuckDB reports such
+    a file as readable by v1.0.0 and later (the same storage number, 64)."""
+    monkeypatch.setenv(STORAGE_VARIABLE, "v1.1.0")
+    frame = history()
+    snapshot = publish_history(tmp_path, frame)
+    database = snapshot.path / PUBLISHED_DB
+    assert published_storage(database) == "v1.0.0+"
+    back = read_db(database, "select * from customer_segments_history")
+    assert back.sort("as_of_month", "customer_id").equals(frame.sort("as_of_month", "customer_id"))
+    manifest = json.loads((snapshot.path / MANIFEST).read_text())
+    assert manifest["storage_version"] == "v1.1.0"
+
+
+def test_a_path_with_an_apostrophe_and_a_space_publishes(tmp_path):
+    """Paths and values reach DuckDB as parameters: a data folder named o'brien (with a space)
+    is read from and published into like any other."""
+    root = tmp_path / "o'brien data"
+    root.mkdir()
+    frame = history()
+    snapshot = publish_history(root, frame)
+    assert snapshot.path == current_snapshot(root / "published")
+    assert "o'brien data" in str(snapshot.path)
+    db = read_db(snapshot.path / PUBLISHED_DB, "select count(*) as n from customer_segments")
+    parquet = pl.read_parquet(snapshot.path / "parquet" / "customer_segments")
+    assert db["n"][0] == parquet.height == snapshot.counts["customer_segments"] > 0
+    history_parquet = pl.read_parquet(
+        snapshot.path / "parquet" / "customer_segments_history", hive_partitioning=True
+    )
+    assert history_parquet.height == frame.height
+
+
+def test_reruns_are_new_snapshots_of_identical_files_and_old_ones_are_deleted(tmp_path):
+    """Each publish is a new numbered snapshot; the same input gives byte-identical table
+    files; `current`, current.json and the segments.duckdb link name the newest; only the
+    newest KEEP_SNAPSHOTS snapshots stay."""
+    warehouse = make_warehouse(tmp_path / "warehouse.duckdb", history())
+    published = tmp_path / "published"
+    first = publish(warehouse, published)
+    assert first.snapshot_id == "000001"
+    files = snapshot_files(first.path)
+    assert PUBLISHED_DB in files and "parquet/segmentation_models/data.parquet" in files
+    snapshots = [publish(warehouse, published) for _ in range(KEEP_SNAPSHOTS)]
+    last = snapshots[-1]
+    assert [s.snapshot_id for s in snapshots] == ["000002", "000003", "000004"]
+    for snapshot in snapshots:
+        assert snapshot_files(snapshot.path) == files, snapshot.snapshot_id
+    assert sorted(p.name for p in (published / "snapshots").iterdir()) == [
+        "000002",
+        "000003",
+        "000004",
+    ]
+    assert os.readlink(published / CURRENT) == "snapshots/000004"
+    assert current_snapshot(published) == last.path
+    manifest = json.loads((published / CURRENT_MANIFEST).read_text())
+    assert manifest == json.loads((last.path / MANIFEST).read_text())
+    assert manifest["snapshot"] == "000004" and manifest["path"] == "snapshots/000004"
+    assert manifest["tables"]["customer_segments_history"] == {
+        "rows": last.counts["customer_segments_history"],
+        "parquet": "parquet/customer_segments_history",
+        "as_of_months": MONTHS,
+    }
+    # the compatibility link goes through `current`: one pointer for every path
+    assert os.readlink(published / PUBLISHED_DB) == f"{CURRENT}/{PUBLISHED_DB}"
+    assert (published / PUBLISHED_DB).resolve() == last.path / PUBLISHED_DB
+
+
+def test_the_first_snapshot_publish_replaces_the_old_layout(tmp_path):
+    """A folder published before snapshots: its segments.duckdb and heat map become links
+    through `current`, its parquet/ folder and build leftovers go."""
+    published = tmp_path / "published"
+    (published / "parquet" / "customer_segments").mkdir(parents=True)
+    (published / "parquet" / "customer_segments" / "data.parquet").write_bytes(b"old")
+    (published / ".parquet.old").mkdir()
+    (published / PUBLISHED_DB).write_bytes(b"old")
+    (published / "segment_profiles_heatmap.png").write_bytes(b"old")
+    (published / ".segment_profiles_heatmap.png.building").write_bytes(b"old")
+    warehouse = make_warehouse(tmp_path / "warehouse.duckdb", history())
+    snapshot = publish(warehouse, published, files={"segment_profiles_heatmap.png": b"png"})
+    assert sorted(p.name for p in published.iterdir()) == sorted(
+        [CURRENT, CURRENT_MANIFEST, PUBLISHED_DB, "segment_profiles_heatmap.png", "snapshots"]
+    )
+    assert (published / "segment_profiles_heatmap.png").read_bytes() == b"png"
+    assert (snapshot.path / "segment_profiles_heatmap.png").read_bytes() == b"png"
+    assert (published / PUBLISHED_DB).resolve() == snapshot.path / PUBLISHED_DB
+    assert json.loads((published / CURRENT_MANIFEST).read_text())["files"] == [
+        "segment_profiles_heatmap.png"
+    ]
+    with pytest.raises(ValueError, match="published file name"):
+        publish(warehouse, published, files={"../escape.png": b"png"})
+
+
+def read_snapshot(published: Path, via_manifest: bool) -> tuple[str, ...]:
+    """What one BI session sees: the current snapshot resolved once (through the `current` link
+    or through current.json), then its DuckDB file and its Parquet read. Returns one marker per
+    source: the model version and the history's row count, from the DuckDB file, from Parquet
+    and from the snapshot's manifest."""
+    if via_manifest:
+        folder = published / json.loads((published / CURRENT_MANIFEST).read_text())["path"]
+    else:
+        folder = current_snapshot(published)
+    db = read_db(
+        folder / PUBLISHED_DB,
+        "select (select any_value(model_version) from segmentation_models) as model, "
+        "(select count(*) from customer_segments_history) as n",
+    )
+    history_parquet = pl.read_parquet(
+        folder / "parquet" / "customer_segments_history", hive_partitioning=True
+    )
+    models = pl.read_parquet(folder / "parquet" / "segmentation_models" / "data.parquet")
+    manifest = json.loads((folder / MANIFEST).read_text())
+    return (
+        f"{db['model'][0]}:{db['n'][0]}",
+        f"{models['model_version'][0]}:{history_parquet.height}",
+        f"{history_parquet['model_version'].unique().to_list()}",
+        f"{manifest['tables']['segmentation_models']['rows']}:"
+        f"{manifest['tables']['customer_segments_history']['rows']}",
+    )
+
+
+def test_a_reader_during_repeated_publishes_sees_one_whole_snapshot_each_time(tmp_path):
+    """A reader loop runs while the writer publishes five times with different data (another
+    model version, another number of customers). Every read resolves the pointer once and finds
+    the DuckDB file, the Parquet and the manifest of one publish; no read fails. The writer
+    publishes again only once the reader has seen its last snapshot, so the reader sees them
+    all, and its reads overlap the next build and switch."""
+    publishes = 5
+    warehouses = []
+    for i in range(publishes):
+        folder = tmp_path / f"w{i}"
+        folder.mkdir()
+        warehouses.append(make_warehouse(folder / "warehouse.duckdb", history(30 + 5 * i, f"m{i}")))
+    published = tmp_path / "published"
+    expected = {}
+    for i in range(publishes):
+        n = history(30 + 5 * i).height
+        expected[f"m{i}"] = (f"m{i}:{n}", f"m{i}:{n}", f"['m{i}']", f"1:{n}")
+    publish(warehouses[0], published)
+    seen: list[tuple[str, ...]] = []
+    errors: list[BaseException] = []
+    stop = threading.Event()
+    seen_changed = threading.Condition()
+
+    def reader() -> None:
+        reads = 0
+        while not stop.is_set():
+            try:
+                result = read_snapshot(published, via_manifest=reads % 2 == 1)
+            except BaseException as error:  # recorded, asserted on below
+                errors.append(error)
+                return
+            reads += 1
+            with seen_changed:
+                seen.append(result)
+                seen_changed.notify_all()
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    try:
+        for i in range(1, publishes):
+            with seen_changed:  # the reader has read the snapshot just published
+                assert seen_changed.wait_for(
+                    lambda i=i: errors or (seen and seen[-1][0].startswith(f"m{i - 1}:")), 60
+                )
+            assert not errors
+            publish(warehouses[i], published)
+        with seen_changed:
+            seen_changed.wait_for(
+                lambda: errors or seen[-1][0].startswith(f"m{publishes - 1}:"), 60
+            )
+    finally:
+        stop.set()
+        thread.join()
+    assert not errors, errors
+    by_model = {read[0].split(":")[0]: read for read in seen}
+    assert sorted(by_model) == sorted(expected)
+    inconsistent = [read for read in seen if read != expected[read[0].split(":")[0]]]
+    assert not inconsistent, inconsistent[:3]

@@ -1,12 +1,26 @@
-"""Publish segment tables for BI and marketing: a DuckDB file built aside and atomically
-renamed into place (readers never see a half-written file), and Parquet partitioned by
-as_of_month, swapped in as a whole folder. No PII: only the columns listed here leave."""
+"""Publish segment tables for BI and marketing as one snapshot. The DuckDB file, the same
+tables as Parquet (partitioned by as_of_month), the files handed in (the heat map) and a
+manifest are built together in a folder of their own, `snapshots/<id>/`; then one pointer, the
+symlink `current`, is switched to it by an atomic rename, and `current.json` gets a copy of
+the manifest. A reader that resolves `current` once reads DuckDB and Parquet of one publish,
+never a mix of two. No PII: only the columns listed here leave.
+
+    published/
+      snapshots/000041/ ...                        kept for readers still on it
+      snapshots/000042/segments.duckdb, parquet/<table>/..., manifest.json, <files>
+      current -> snapshots/000042                  the pointer
+      current.json                                 the manifest of the snapshot it names
+      segments.duckdb -> current/segments.duckdb   links for readers of one file
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -15,10 +29,35 @@ from orchestration.defs.warehouse import connect_duckdb
 
 PUBLISHED_DB = "segments.duckdb"
 PARQUET_DIR = "parquet"
+SNAPSHOTS_DIR = "snapshots"
+CURRENT = "current"
+CURRENT_MANIFEST = "current.json"
+MANIFEST = "manifest.json"
+# A snapshot is built here, unseen, and renamed to its id when complete: a publish that stops
+# half way leaves no numbered folder (the next publish deletes what it left).
+BUILDING = ".building"
+# Sequence numbers, not content hashes: two publishes of the same input are two snapshots
+# whose table files are byte-identical, and an id is never reused while a reader may be on it.
+SNAPSHOT_ID = re.compile(r"\d+")
+# The current snapshot and the two before it stay: a reader that resolved `current` just before
+# a publish can finish while two more publishes land. Older ones are deleted.
+KEEP_SNAPSHOTS = 3
+# The paths of the layout before snapshots that the first snapshot publish removes. The old
+# parquet/ folder is not kept as a link: a Parquet reader opens one file after another, and
+# through a link that moves between two opens it would mix two publishes. segments.duckdb
+# (and each file handed in) does stay, as a link through `current`: one file, opened once.
+LEGACY_PATHS = (
+    PARQUET_DIR,
+    f".{PARQUET_DIR}.building",
+    f".{PARQUET_DIR}.old",
+    f".{PUBLISHED_DB}.building.wal",
+)
 # BI tools embed older DuckDB releases than the pipeline's: the published file is written in a
-# storage format they can open. v1.3.0 opens in DuckDB 1.3 and later (May 2025 on); a site whose
-# BI driver is older sets GRIDSEG_PUBLISH_STORAGE=v1.2.0 (at 1M customers x 36 months that
-# writes the history in about 11 s more: v1.2.0 lacks the newer string compression).
+# storage format they can open. v1.3.0 opens in DuckDB 1.3 and later (May 2025 on); v1.2.0 in
+# DuckDB 1.2 and later; v1.1.0 in DuckDB 1.1 and later (checked with DuckDB 1.1.3 and 1.2.2:
+# 1.1 refuses v1.2.0, 1.2 refuses v1.3.0). The older formats lack the newer string
+# compression: at 1M customers x 36 months v1.2.0 writes the history in about 11 s more.
+# Any version the installed DuckDB can write is accepted; the ATTACH refuses the others.
 STORAGE_VARIABLE, DEFAULT_STORAGE_VERSION = "GRIDSEG_PUBLISH_STORAGE", "v1.3.0"
 STORAGE_VERSION_FORMAT = re.compile(r"v\d+\.\d+\.\d+")
 
@@ -97,60 +136,203 @@ def storage_version(setting: str | None = None) -> str:
     return version.strip()
 
 
-def publish(warehouse: Path, published_dir: Path, storage: str | None = None) -> dict[str, int]:
-    """Build every published table from the warehouse, in DuckDB storage version `storage`
-    (default: storage_version()); returns row counts per table."""
+@dataclass(frozen=True)
+class Snapshot:
+    """One publish: its id, its folder and the row count of every published table."""
+
+    snapshot_id: str
+    path: Path
+    counts: dict[str, int]
+
+
+def publish(
+    warehouse: Path,
+    published_dir: Path,
+    storage: str | None = None,
+    files: Mapping[str, bytes] | None = None,
+    keep: int = KEEP_SNAPSHOTS,
+) -> Snapshot:
+    """Build every published table from the warehouse into a new snapshot, in DuckDB storage
+    version `storage` (default: storage_version()), with `files` (name -> bytes) beside them;
+    then switch `current` to it and delete all but the newest `keep` snapshots. Readers see
+    nothing of it until the switch."""
     storage = storage_version(storage)
+    files = dict(files or {})
+    for name in files:
+        _check_file_name(name)
+    if keep < 1:
+        raise ValueError(f"keep={keep}: the current snapshot at least is kept")
     published_dir = Path(published_dir)
-    published_dir.mkdir(parents=True, exist_ok=True)
-    target = published_dir / PUBLISHED_DB
-    building = published_dir / f".{PUBLISHED_DB}.building"
-    parquet_building = published_dir / f".{PARQUET_DIR}.building"
-    for leftover in (building, Path(str(building) + ".wal")):
-        leftover.unlink(missing_ok=True)
-    shutil.rmtree(parquet_building, ignore_errors=True)
-    counts: dict[str, int] = {}
+    manifest = _build_snapshot(warehouse, published_dir / SNAPSHOTS_DIR, storage, files)
+    _switch(published_dir, manifest)
+    for name in (PUBLISHED_DB, *sorted(files)):
+        _replace_link(published_dir / name, f"{CURRENT}/{name}")
+        (published_dir / f".{name}.building").unlink(missing_ok=True)  # the old layout's
+    _remove_legacy(published_dir)
+    _prune(published_dir / SNAPSHOTS_DIR, keep)
+    counts = {table: entry["rows"] for table, entry in manifest["tables"].items()}
+    return Snapshot(manifest["snapshot"], published_dir / manifest["path"], counts)
+
+
+def _build_snapshot(
+    warehouse: Path, snapshots: Path, storage: str, files: Mapping[str, bytes]
+) -> dict:
+    """A complete snapshot in `snapshots/<next id>/`: built in `.building`, renamed when
+    complete (a failure leaves nothing). Returns its manifest."""
+    building = snapshots / BUILDING
+    shutil.rmtree(building, ignore_errors=True)
+    building.mkdir(parents=True)
+    try:
+        tables = _build(warehouse, building, storage)
+        for name, data in sorted(files.items()):
+            (building / name).write_bytes(data)
+        snapshot_id = _next_snapshot_id(snapshots)
+        manifest = {
+            "snapshot": snapshot_id,
+            "path": f"{SNAPSHOTS_DIR}/{snapshot_id}",
+            "duckdb": PUBLISHED_DB,
+            "storage_version": storage,
+            "tables": tables,
+            "files": sorted(files),
+        }
+        _write_json(building / MANIFEST, manifest)
+        os.replace(building, snapshots / snapshot_id)
+    except Exception:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    return manifest
+
+
+def current_snapshot(published_dir: Path) -> Path:
+    """The folder of the current snapshot, `current` resolved once. Read every table of a
+    session or query below it: resolving `current` again later may land in a newer publish."""
+    return (Path(published_dir) / CURRENT).resolve(strict=True)
+
+
+def _check_file_name(name: str) -> None:
+    """ValueError unless `name` is a plain file name that no part of the snapshot uses."""
+    if (
+        Path(name).name != name
+        or name.startswith(".")
+        or name in (PUBLISHED_DB, PARQUET_DIR, MANIFEST)
+    ):
+        raise ValueError(f"{name!r} cannot be a published file name")
+
+
+def _build(warehouse: Path, folder: Path, storage: str) -> dict[str, dict]:
+    """Every published table into `folder`: `segments.duckdb` and `parquet/<table>/`. Returns
+    the manifest entry of each table (rows, Parquet path, months for the partitioned ones).
+    Paths and values reach DuckDB as parameters, never in the SQL text (a folder named
+    o'brien broke the quoted paths)."""
     # offline and memory-bounded like every warehouse connection (unbounded, publishing a
     # 1M x 36 history peaked at 13 GB)
     # insertion order kept: the tables are written sorted and copied to Parquet in that order,
     # so the same input gives the same files
     conn = connect_duckdb(None)
     conn.execute("set preserve_insertion_order = true")
+    tables: dict[str, dict] = {}
     try:
-        conn.execute(f"attach '{warehouse}' as wh (read_only)")
+        conn.execute("attach ? as wh (read_only)", [str(warehouse)])
         try:
-            conn.execute(f"attach '{building}' as pub (storage_version '{storage}')")
+            conn.execute(
+                "attach ? as pub (storage_version ?)", [str(folder / PUBLISHED_DB), storage]
+            )
         except duckdb.InvalidInputException as error:
             raise ValueError(
                 f"{STORAGE_VARIABLE}={storage!r}: DuckDB cannot write that storage version "
                 f"({str(error).splitlines()[0][:200]})"
             ) from error
         for table, query in PUBLISHED_TABLES.items():
-            if table in BY_MONTH:
-                _create_by_month(conn, table, query)
-            elif table in BY_MONTH_PAIR:
-                _create_by_month_pair(conn, table, query)
-            else:
-                conn.execute(
-                    f"create table pub.{table} as select * from ({query}) order by {ORDER_BY[table]}"
-                )
-            counts[table] = conn.execute(f"select count(*) from pub.{table}").fetchall()[0][0]
-            folder = parquet_building / table
-            folder.mkdir(parents=True, exist_ok=True)
-            if table in PARTITIONED:
-                _copy_by_month(conn, table, folder)
-            else:
-                conn.execute(
-                    f"copy (select * from pub.{table} order by {ORDER_BY[table]}) "
-                    f"to '{folder / 'data.parquet'}' ({PARQUET_OPTIONS})"
-                )
+            _create(conn, table, query)
+            tables[table] = _export(conn, table, folder / PARQUET_DIR / table)
         conn.execute("detach pub")
         conn.execute("detach wh")
     finally:
         conn.close()
-    os.replace(building, target)
-    _swap_folder(parquet_building, published_dir / PARQUET_DIR)
-    return counts
+    return tables
+
+
+def _create(conn: duckdb.DuckDBPyConnection, table: str, query: str) -> None:
+    """pub.<table> from `query`, in ORDER_BY order."""
+    if table in BY_MONTH:
+        _create_by_month(conn, table, query)
+    elif table in BY_MONTH_PAIR:
+        _create_by_month_pair(conn, table, query)
+    else:
+        conn.execute(
+            f"create table pub.{table} as select * from ({query}) order by {ORDER_BY[table]}"
+        )
+
+
+def _export(conn: duckdb.DuckDBPyConnection, table: str, folder: Path) -> dict:
+    """pub.<table> as Parquet below `folder`; its manifest entry."""
+    rows = conn.execute(f"select count(*) from pub.{table}").fetchall()[0][0]
+    folder.mkdir(parents=True)
+    if table in PARTITIONED:
+        months = _copy_by_month(conn, table, folder)
+        return {"rows": rows, "parquet": f"{PARQUET_DIR}/{table}", "as_of_months": months}
+    conn.execute(
+        f"copy (select * from pub.{table} order by {ORDER_BY[table]}) to ? ({PARQUET_OPTIONS})",
+        [str(folder / "data.parquet")],
+    )
+    return {"rows": rows, "parquet": f"{PARQUET_DIR}/{table}/data.parquet"}
+
+
+def _next_snapshot_id(snapshots: Path) -> str:
+    """One more than the newest snapshot's id, six digits at least."""
+    ids = _snapshot_ids(snapshots)
+    return f"{int(ids[-1]) + 1 if ids else 1:06d}"
+
+
+def _snapshot_ids(snapshots: Path) -> list[str]:
+    """The ids of the complete snapshots, oldest first."""
+    if not snapshots.is_dir():
+        return []
+    names = [p.name for p in snapshots.iterdir() if SNAPSHOT_ID.fullmatch(p.name) and p.is_dir()]
+    return sorted(names, key=int)
+
+
+def _switch(published_dir: Path, manifest: dict) -> None:
+    """Point `current` at the manifest's snapshot, then copy the manifest to current.json. The
+    link is the pointer; current.json is for readers that cannot follow a link. In the instant
+    between the two renames they name different snapshots, each complete and kept."""
+    _replace_link(published_dir / CURRENT, manifest["path"])
+    _write_json(published_dir / CURRENT_MANIFEST, manifest)
+
+
+def _replace_link(link: Path, target: str) -> None:
+    """Make `link` a symlink to `target` (relative to the link's folder) in one step: a new link
+    made aside and renamed over the old one or over a plain file (rename is atomic on POSIX, so
+    a reader finds the old target or the new one, never nothing)."""
+    if link.is_symlink() and os.readlink(link) == target:
+        return
+    aside = link.with_name(f".{link.name}.link")
+    aside.unlink(missing_ok=True)
+    os.symlink(target, aside)
+    os.replace(aside, link)
+
+
+def _write_json(path: Path, data: dict) -> None:
+    """`data` as JSON (sorted keys), written aside and renamed into place."""
+    aside = path.with_name(f".{path.name}.building")
+    aside.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(aside, path)
+
+
+def _remove_legacy(published_dir: Path) -> None:
+    """Delete what the layout before snapshots left (LEGACY_PATHS)."""
+    for name in LEGACY_PATHS:
+        path = published_dir / name
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        elif path.exists() or path.is_symlink():
+            path.unlink()
+
+
+def _prune(snapshots: Path, keep: int) -> None:
+    """Delete all but the newest `keep` snapshots (the newest is the current one)."""
+    for old in _snapshot_ids(snapshots)[:-keep]:
+        shutil.rmtree(snapshots / old, ignore_errors=True)
 
 
 def _months(conn: duckdb.DuckDBPyConnection, relation: str, table: str) -> list[str]:
@@ -200,28 +382,22 @@ def _month_number(month: str) -> int:
     return int(month[:4]) * 12 + int(month[5:7])
 
 
-def _copy_by_month(conn: duckdb.DuckDBPyConnection, table: str, folder: Path) -> None:
+def _copy_by_month(conn: duckdb.DuckDBPyConnection, table: str, folder: Path) -> list[str]:
     """pub.<table> as Parquet, one file per as_of_month in Hive layout
     (`as_of_month=YYYY-MM/part_0.parquet`, the month in the folder name, not in the file), each
     in ORDER_BY order, the order pub.<table> was written in. COPY ... PARTITION_BY interleaved
-    its writers' chunks: the rows of a file, hence its bytes, changed from run to run."""
-    for month in _months(conn, f"pub.{table}", table):
+    its writers' chunks: the rows of a file, hence its bytes, changed from run to run. Returns
+    the months."""
+    months = _months(conn, f"pub.{table}", table)
+    for month in months:
         target = folder / f"as_of_month={month}" / "part_0.parquet"
         target.parent.mkdir(parents=True, exist_ok=True)
         # no ORDER BY: pub.<table> was written in ORDER_BY order and insertion order is kept
         # (preserve_insertion_order), so the scan returns the month's rows in that order
         # (sorting again took 6 s of the publish at 1M x 36)
         conn.execute(
-            f"copy (select * exclude (as_of_month) from pub.{table} where as_of_month = '{month}') "
-            f"to '{target}' ({PARQUET_OPTIONS})"
+            f"copy (select * exclude (as_of_month) from pub.{table} where as_of_month = ?) "
+            f"to ? ({PARQUET_OPTIONS})",
+            [month, str(target)],
         )
-
-
-def _swap_folder(new: Path, live: Path) -> None:
-    """Replace a folder by another: rename the old one away, rename the new one in, delete the old."""
-    old = live.with_name(f".{live.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if live.exists():
-        os.replace(live, old)
-    os.replace(new, live)
-    shutil.rmtree(old, ignore_errors=True)
+    return months
