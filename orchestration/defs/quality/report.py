@@ -60,7 +60,7 @@ def quality_report(conn: duckdb.DuckDBPyConnection, published_db: Path | None = 
 
 
 def _published_once(conn: duckdb.DuckDBPyConnection, published_db: Path) -> str:
-    conn.execute(f"attach '{published_db}' as published (read_only)")
+    conn.execute("attach ? as published (read_only)", [str(published_db)])
     try:
         month, features, published, distinct = _rows(
             conn,
