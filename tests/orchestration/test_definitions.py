@@ -32,6 +32,7 @@ EXPECTED_ASSETS = {
     "quality/quarantined_rows",
     "quality/row_accounting",
     "quality/rejected_files",
+    "quality/file_accounting",
     "intermediate/int_bills_settled",
     "intermediate/int_customer_months_billing",
     "intermediate/int_customer_months_payments",

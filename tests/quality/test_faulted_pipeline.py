@@ -13,6 +13,7 @@ from datagen.faults.catalog import BAD_FILE_KINDS, ROW_FAULTS
 from orchestration.defs.ingest.landing_contract import LANDING_TABLES
 from orchestration.defs.publish.writer import PUBLISHED_TABLES
 from orchestration.defs.quality.pii_checks import pii_findings
+from orchestration.defs.quality.report import quality_report
 from tests.quality.conftest import PHASE_ONE_MONTHS
 from tests.quality.fault_truth import expected_outcomes
 
@@ -144,6 +145,27 @@ def test_received_rows_equal_accepted_plus_quarantined_plus_duplicates(faulted_p
     for table, name, rows in logged.select("table_name", "file_name", "rows").iter_rows():
         if f"{table}/{name}" in faults["files"]:  # not the corrected re-send
             assert rows == faults["files"][f"{table}/{name}"]["rows"]
+    # files too: every file in the landing zone is loaded, rejected or a duplicate, and the
+    # rows of the files are the rows in raw plus the rows of the files that did not load
+    files = query(paths.warehouse, "select * from quality.file_accounting order by table_name")
+    assert files["is_balanced"].all()
+    in_folder = {
+        folder.name: sum(1 for f in folder.iterdir() if not f.name.startswith("."))
+        for folder in paths.landing.iterdir()
+    }
+    names = query(
+        paths.warehouse,
+        "select table_name, count(distinct file_name) as n from raw.ingest_files group by 1",
+    )
+    assert dict(names.iter_rows()) == in_folder  # a re-sent file replaced its rejected version
+    assert files["files_rejected"].sum() == len(faults["bad_files"])
+    conn = duckdb.connect(str(paths.warehouse), read_only=True)
+    try:
+        report = quality_report(conn)
+    finally:
+        conn.close()
+    assert f"file accounting: received {files['files_received'].sum():,} = loaded" in report
+    assert "file accounting" in report and "DO NOT add up" not in report
 
 
 def test_unknown_customers_are_accepted_once_they_arrive(faulted_pipeline):

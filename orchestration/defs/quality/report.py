@@ -54,6 +54,20 @@ def quality_report(conn: duckdb.DuckDBPyConnection, published_db: Path | None = 
         f"{accepted or 0:,} + quarantined {held or 0:,} + exact duplicates {duplicates or 0:,}: "
         f"{verdict}"
     )
+    files, loaded, rejected, duplicate, unknown, unbalanced = _rows(
+        conn,
+        """
+        select sum(files_received), sum(files_loaded), sum(files_rejected), sum(files_duplicate),
+            sum(files_rows_unknown), count(*) filter (where not is_balanced)
+        from quality.file_accounting""",
+    )[0]
+    verdict = "add up" if not unbalanced else f"DO NOT add up in {unbalanced} table(s)"
+    lines.append(
+        f"  file accounting: received {files or 0:,} = loaded {loaded or 0:,} + rejected "
+        f"{rejected or 0:,} + duplicates {duplicate or 0:,}"
+        + (f" ({unknown} with rows that cannot be counted)" if unknown else "")
+        + f": {verdict}"
+    )
     if published_db is not None and Path(published_db).exists():
         lines.append("  " + _published_once(conn, Path(published_db)))
     return "\n".join(lines)
