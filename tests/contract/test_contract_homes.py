@@ -103,3 +103,23 @@ def test_docs_list_every_column_with_its_nullability_and_codes(table):
         if column.enum:
             codes = re.split(r",\s*|\s+or\s+", notes.split(";")[0])
             assert {c.strip() for c in codes} == {str(v) for v in column.enum}, f"{table}.{name}"
+
+
+def test_docs_state_the_contract_ranges():
+    text = (ROOT / "docs" / "data-contract.md").read_text()
+    table = text.split("| column | range |", 1)[1].split("\n\n", 1)[0]
+    documented = {}
+    for line in table.strip().splitlines()[1:]:
+        where, bounds = (cell.strip() for cell in line.strip("|").split("|"))
+        low, high = (float(b.replace(",", "")) for b in bounds.split()[0:3:2])
+        for part in where.split("; "):
+            table_name, columns = part.split(": ")
+            for column in columns.split(", "):
+                documented[table_name, column] = (low, high)
+    ranged = {
+        (t, c): (column.min, column.max)
+        for t, spec in CONTRACT.tables.items()
+        for c, column in spec.columns.items()
+        if column.max is not None and column.type in ("float", "int")
+    }
+    assert documented == ranged

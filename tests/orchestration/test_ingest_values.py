@@ -225,3 +225,15 @@ def test_a_correction_loads_after_its_original_whatever_its_name(conn, tmp_path)
     ingest_table(conn, tmp_path, "bills")
     order = conn.execute("select _source_file from raw.bills order by _batch_seq").fetchall()
     assert order == [("z_original.csv",), ("a_correction.csv",)]
+
+
+def test_a_truncated_parquet_says_its_rows_cannot_be_counted(conn, tmp_path):
+    (tmp_path / "bills").mkdir()
+    whole = tmp_path / "whole.parquet"
+    bills_frame(5).write_parquet(whole)
+    data = whole.read_bytes()
+    (tmp_path / "bills" / "cut.parquet").write_bytes(data[: len(data) // 2])
+    (outcome,) = ingest_table(conn, tmp_path, "bills")
+    assert (outcome.status, outcome.rows_in_file) == ("rejected", None)
+    assert outcome.reason.startswith("bills/cut.parquet: cannot be read as Parquet")
+    assert "cannot be counted" in outcome.reason

@@ -178,6 +178,8 @@ def _load_file(
         conn.execute("rollback")
         raise
     in_file = rows_in_file(path)
+    if in_file is None:  # said in the reason, so that a null in rows_in_file is never a mystery
+        reason += " (the rows it holds cannot be counted: no readable row count)"
     logged = [table, path.name, str(path), sha, batch_id, seq, "rejected", 0, reason, now]
     conn.execute(log, [*logged, in_file])
     return FileOutcome(table, path.name, batch_id, "rejected", 0, reason, in_file)
