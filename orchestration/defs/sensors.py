@@ -15,9 +15,9 @@ def landing_fingerprint(paths: Paths) -> str:
     """Names, sizes and modification times of every landing file: changes when a file lands."""
     digest = hashlib.sha256()
     for table in LANDING_TABLES:
-        for path in landing_files(paths.landing, table):
-            stat = path.stat()
-            digest.update(f"{table}/{path.name}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+        for file in landing_files(paths.landing, table):
+            stat = file.path.stat()
+            digest.update(f"{table}/{file.name}:{stat.st_size}:{stat.st_mtime_ns};".encode())
     return digest.hexdigest()
 
 

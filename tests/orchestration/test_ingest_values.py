@@ -237,3 +237,43 @@ def test_a_truncated_parquet_says_its_rows_cannot_be_counted(conn, tmp_path):
     assert (outcome.status, outcome.rows_in_file) == ("rejected", None)
     assert outcome.reason.startswith("bills/cut.parquet: cannot be read as Parquet")
     assert "cannot be counted" in outcome.reason
+
+
+def test_headers_match_the_contract_whatever_their_case_and_spacing(conn, tmp_path):
+    folder = tmp_path / "bills"
+    folder.mkdir()
+    header = ", ".join(c.upper() for c in BILLS)
+    (folder / "b.csv").write_text(header + "\n" + ",".join(GOOD_BILL[c] for c in BILLS) + "\n")
+    bills_frame(1).rename({"bill_id": "Bill_ID", "kwh_total": "KWH_Total "}).write_parquet(
+        folder / "b.parquet"
+    )
+    outcomes = ingest_table(conn, tmp_path, "bills")
+    assert [(o.status, o.rows) for o in outcomes] == [("loaded", 1), ("loaded", 1)]
+    assert (
+        conn.execute("select bill_id, kwh_total from raw.bills").fetchall() == [("B1", 100.0)] * 2
+    )
+
+
+def test_a_file_of_another_delimiter_is_named_as_such(conn, tmp_path):
+    folder = tmp_path / "bills"
+    folder.mkdir()
+    (folder / "b.csv").write_text(";".join(BILLS) + "\n" + ";".join(GOOD_BILL.values()) + "\n")
+    (outcome,) = ingest_table(conn, tmp_path, "bills")
+    assert outcome.reason == (
+        "bills/b.csv: the header is delimited by ';': the contract takes comma-separated CSV"
+    )
+
+
+def test_files_in_sub_folders_are_loaded_under_their_relative_name(conn, tmp_path):
+    bills_csv(tmp_path / "x", "ignored.csv", [])  # another root: not this landing zone
+    nested = tmp_path / "bills" / "2024"
+    nested.mkdir(parents=True)
+    bills_csv(tmp_path, "b.csv", [{"bill_id": "B1"}])
+    (nested / "b.csv").write_text((tmp_path / "bills" / "b.csv").read_text().replace("B1", "B2"))
+    (tmp_path / "bills" / ".tmp").mkdir()
+    (tmp_path / "bills" / ".tmp" / "partial.csv").write_text("half a file")
+    outcomes = ingest_table(conn, tmp_path, "bills")
+    assert sorted((o.file_name, o.status) for o in outcomes) == [
+        ("2024/b.csv", "loaded"),
+        ("b.csv", "loaded"),
+    ]

@@ -79,14 +79,33 @@ def _csv_header(path: Path, name: str) -> list[str]:
         text = first.decode("utf-8-sig").strip()
     except UnicodeDecodeError as error:
         raise FileRejected(f"{name}: line 1 is not UTF-8 ({error.reason})") from error
-    header = next(csv.reader([text]), [])
+    header = [column_key(c) for c in next(csv.reader([text]), [])]
     if not header or header == [""]:
         raise FileRejected(f"{name}: line 1 has no header row")
+    if len(header) == 1:
+        for other in (";", "\t", "|"):
+            if other in header[0]:
+                shown = "tab" if other == "\t" else f"'{other}'"
+                raise FileRejected(
+                    f"{name}: the header is delimited by {shown}: the contract takes "
+                    "comma-separated CSV"
+                )
     if len(set(header)) != len(header):
         raise FileRejected(f"{name}: the header repeats a column name")
     if any("'" in column for column in header):
         raise FileRejected(f"{name}: column names may not contain quotes")
     return header
+
+
+def column_key(name: str) -> str:
+    """A file's column name as the contract spells it: `Customer_ID ` is customer_id. Only the
+    names are folded; the values are never changed."""
+    return name.strip().lower()
+
+
+def _identifier(name: str) -> str:
+    """A column name quoted as a SQL identifier (a file's own column names, e.g. `Paid At`)."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _check_columns(name: str, table: str, found: dict[str, str]) -> None:
@@ -102,7 +121,9 @@ def _check_columns(name: str, table: str, found: dict[str, str]) -> None:
         raise FileRejected(f"{name}: columns do not match the contract: " + "; ".join(parts))
 
 
-def stage_file(conn: duckdb.DuckDBPyConnection, path: Path, table: str) -> StagedFile:
+def stage_file(
+    conn: duckdb.DuckDBPyConnection, path: Path, table: str, file_name: str | None = None
+) -> StagedFile:
     """Validate `path` against the contract; return SQL selecting its typed rows.
 
     CSV files (plain or gzip) are first read as text into temp table `incoming` (so a column of
@@ -111,7 +132,7 @@ def stage_file(conn: duckdb.DuckDBPyConnection, path: Path, table: str) -> Stage
     """
     spec = CONTRACT.tables[table]
     columns = LANDING_TABLES[table]
-    name = f"{table}/{path.name}"
+    name = f"{table}/{file_name or path.name}"
     kind = file_kind(path)
     if kind is None:
         raise FileRejected(
@@ -145,13 +166,21 @@ def stage_file(conn: duckdb.DuckDBPyConnection, path: Path, table: str) -> Stage
             raise FileRejected(
                 f"{name}: cannot be read as Parquet: {_short_error(error)}"
             ) from error
-        found = {r[0]: str(r[1]).upper() for r in described if r[0] != "file_row_number"}
+        sent = {column_key(r[0]): r[0] for r in described if r[0] != "file_row_number"}
+        if len(sent) != len(described) - 1:
+            raise FileRejected(f"{name}: two columns have the same name")
+        found = {
+            column_key(r[0]): str(r[1]).upper() for r in described if r[0] != "file_row_number"
+        }
         _check_columns(name, table, found)
         for column, logical in columns.items():
             if found[column].split("(")[0] not in PARQUET_TYPES[logical]:
                 raise FileRejected(
                     f"{name}: column {column} has type {found[column]}, the contract expects {logical}"
                 )
+        if any(key != original for key, original in sent.items()):
+            renamed = ", ".join(f"{_identifier(o)} as {_identifier(k)}" for k, o in sent.items())
+            reader = f"(select {renamed}, file_row_number from {reader})"
         textual = [c for c in columns if found[c].startswith("VARCHAR")]
         _check_text_columns(conn, name, reader, [str(path)], table, textual)
         source, params, row = reader, [str(path)], "file_row_number + 1"

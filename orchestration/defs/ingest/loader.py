@@ -65,17 +65,30 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def landing_files(landing_dir: Path, table: str) -> list[Path]:
-    """Every file of one table's landing folder, in arrival order: modification time, then
-    name. A correction dropped after its original loads after it (a later batch wins a tie),
-    whatever the two are called. Hidden files (`.name`, the temporary names of transfer tools)
-    are not extracts and are left alone, as Spark and Hadoop do; every other file is loaded,
-    or rejected with a reason (an unaccepted file type too)."""
+@dataclass(frozen=True)
+class LandingFile:
+    """One file of a table's landing folder: its path, and its name relative to the folder
+    (`2024/bills_01.csv` for a file in a sub-folder), the name the ingest log records."""
+
+    path: Path
+    name: str
+
+
+def landing_files(landing_dir: Path, table: str) -> list[LandingFile]:
+    """Every file of one table's landing folder and its sub-folders, in arrival order:
+    modification time, then name. A correction dropped after its original loads after it (a
+    later batch wins a tie), whatever the two are called. Hidden files and folders (`.name`,
+    the temporary names of transfer tools) are not extracts and are left alone, as Spark and
+    Hadoop do; every other file is loaded, or rejected with a reason (an unaccepted type too)."""
     folder = Path(landing_dir) / table
     if not folder.is_dir():
         return []
-    files = [p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")]
-    return sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.name))
+    files = [
+        LandingFile(p, p.relative_to(folder).as_posix())
+        for p in folder.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    ]
+    return sorted(files, key=lambda f: (f.path.stat().st_mtime_ns, f.name))
 
 
 def ingest_table(
@@ -90,23 +103,23 @@ def ingest_table(
     prepare_session(conn, utility_timezone())
     now = now or datetime.now()
     outcomes = []
-    for path in landing_files(landing_dir, table):
-        sha = file_sha256(path)
+    for file in landing_files(landing_dir, table):
+        sha = file_sha256(file.path)
         seen = conn.execute(
             "select file_name, status from raw.ingest_files where table_name = ? and sha256 = ? "
             "order by batch_seq",
             [table, sha],
         ).fetchall()
         names = {name for name, _ in seen}
-        if path.name in names:
-            status = _repeat_status(seen, path.name)
-            outcomes.append(FileOutcome(table, path.name, sha[:16], status, 0))
+        if file.name in names:
+            status = _repeat_status(seen, file.name)
+            outcomes.append(FileOutcome(table, file.name, sha[:16], status, 0))
             continue
         loaded_as = [name for name, status in seen if status == "loaded"]
         if loaded_as:
-            outcomes.append(_record_duplicate(conn, path, table, sha, loaded_as[0], now))
+            outcomes.append(_record_duplicate(conn, file, table, sha, loaded_as[0], now))
             continue
-        outcomes.append(_load_file(conn, path, table, sha, now))
+        outcomes.append(_load_file(conn, file, table, sha, now))
     return outcomes
 
 
@@ -126,23 +139,40 @@ NEXT_SEQ = "select coalesce(max(batch_seq), 0) + 1 from raw.ingest_files"
 
 
 def _record_duplicate(
-    conn: duckdb.DuckDBPyConnection, path: Path, table: str, sha: str, original: str, now: datetime
+    conn: duckdb.DuckDBPyConnection,
+    file: LandingFile,
+    table: str,
+    sha: str,
+    original: str,
+    now: datetime,
 ) -> FileOutcome:
     """A file whose content is already loaded under another name: recorded, not loaded again."""
     seq = conn.execute(NEXT_SEQ).fetchall()[0][0]
     reason = (
-        f"{table}/{path.name}: the same content as {original}, already loaded: not loaded twice"
+        f"{table}/{file.name}: the same content as {original}, already loaded: not loaded twice"
     )
-    in_file = rows_in_file(path)
+    in_file = rows_in_file(file.path)
     conn.execute(
         LOG_INSERT,
-        [table, path.name, str(path), sha, sha[:16], seq, "duplicate", 0, reason, now, in_file],
+        [
+            table,
+            file.name,
+            str(file.path),
+            sha,
+            sha[:16],
+            seq,
+            "duplicate",
+            0,
+            reason,
+            now,
+            in_file,
+        ],
     )
-    return FileOutcome(table, path.name, sha[:16], "duplicate", 0, reason, in_file)
+    return FileOutcome(table, file.name, sha[:16], "duplicate", 0, reason, in_file)
 
 
 def _load_file(
-    conn: duckdb.DuckDBPyConnection, path: Path, table: str, sha: str, now: datetime
+    conn: duckdb.DuckDBPyConnection, file: LandingFile, table: str, sha: str, now: datetime
 ) -> FileOutcome:
     batch_id = sha[:16]
     seq = conn.execute(NEXT_SEQ).fetchall()[0][0]
@@ -150,19 +180,20 @@ def _load_file(
     columns = ", ".join(f'"{c}"' for c in LANDING_TABLES[table])
     conn.execute("begin transaction")
     try:
-        staged = stage_file(conn, path, table)
+        staged = stage_file(conn, file.path, table, file.name)
         inserted = conn.execute(
             f"insert into raw.{table} select {columns}, _unparsed, ?, ?, ?, _row, ? "
             f"from ({staged.select_sql})",
-            [path.name, batch_id, seq, now, *staged.params],
+            [file.name, batch_id, seq, now, *staged.params],
         ).fetchall()
         rows = inserted[0][0] if inserted else 0
         conn.execute(
-            log, [table, path.name, str(path), sha, batch_id, seq, "loaded", rows, None, now, rows]
+            log,
+            [table, file.name, str(file.path), sha, batch_id, seq, "loaded", rows, None, now, rows],
         )
         conn.execute("drop table if exists incoming")
         conn.execute("commit")
-        return FileOutcome(table, path.name, batch_id, "loaded", rows, rows_in_file=rows)
+        return FileOutcome(table, file.name, batch_id, "loaded", rows, rows_in_file=rows)
     except FileRejected as rejection:
         conn.execute("rollback")
         reason = str(rejection)
@@ -172,14 +203,14 @@ def _load_file(
         # DuckDB's message quotes the offending value, which may be PII: keep only its kind
         kind = str(error).split(":", 1)[0][:80]
         reason = (
-            f"{table}/{path.name}: cannot be loaded: {kind} (a value does not fit its column type)"
+            f"{table}/{file.name}: cannot be loaded: {kind} (a value does not fit its column type)"
         )
     except BaseException:
         conn.execute("rollback")
         raise
-    in_file = rows_in_file(path)
+    in_file = rows_in_file(file.path)
     if in_file is None:  # said in the reason, so that a null in rows_in_file is never a mystery
         reason += " (the rows it holds cannot be counted: no readable row count)"
-    logged = [table, path.name, str(path), sha, batch_id, seq, "rejected", 0, reason, now]
+    logged = [table, file.name, str(file.path), sha, batch_id, seq, "rejected", 0, reason, now]
     conn.execute(log, [*logged, in_file])
-    return FileOutcome(table, path.name, batch_id, "rejected", 0, reason, in_file)
+    return FileOutcome(table, file.name, batch_id, "rejected", 0, reason, in_file)
