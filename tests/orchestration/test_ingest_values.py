@@ -7,6 +7,7 @@ import os
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import polars as pl
 import pytest
@@ -277,3 +278,27 @@ def test_files_in_sub_folders_are_loaded_under_their_relative_name(conn, tmp_pat
         ("2024/b.csv", "loaded"),
         ("b.csv", "loaded"),
     ]
+
+
+def test_files_outside_every_table_folder_are_listed_by_a_check(tmp_path):
+    """A typo in a folder name (`bill/`) or a file at the landing root loads nowhere: the
+    Dagster check run with the ingest warns and names it."""
+    from orchestration.defs.ingest.assets import build_ingest_asset
+    from orchestration.defs.ingest.checks import no_unknown_landing_files
+    from orchestration.defs.warehouse import GridSegPaths
+
+    landing = tmp_path / "landing"
+    bills_csv(landing, "b.csv", [{}])
+    (landing / "customers").mkdir()
+    (landing / "bill").mkdir()
+    (landing / "bill" / "b.csv").write_text("x")
+    (landing / "export.csv").write_text("x")
+    (landing / ".DS_Store").write_text("x")
+    result = dg.materialize(
+        [build_ingest_asset("customers"), no_unknown_landing_files],
+        resources={"gridseg": GridSegPaths(data_dir=str(tmp_path))},
+    )
+    (evaluation,) = result.get_asset_check_evaluations()
+    assert not evaluation.passed
+    assert evaluation.metadata["unknown_files"].value == 2
+    assert evaluation.metadata["files"].value == "- bill/b.csv\n- export.csv"

@@ -16,6 +16,7 @@ def _summary(outcomes: list[FileOutcome]) -> dict[str, object]:
         "rows_loaded": sum(o.rows for o in loaded),
         "files_skipped_already_seen": sum(o.status.startswith("already") for o in outcomes),
         "files_rejected": len(rejected),
+        "files_duplicate": sum(o.status == "duplicate" for o in outcomes),
         "rows_in_rejected_files": sum(o.rows_in_file or 0 for o in rejected),
         "rejections": dg.MetadataValue.md(
             rejections_markdown([(o.file_name, o.reason, o.rows_in_file) for o in rejected])

@@ -7,6 +7,7 @@ corrected); quality.rejected_files applies the same rule for BI.
 import dagster as dg
 
 from orchestration.defs.ingest.landing_contract import LANDING_TABLES
+from orchestration.defs.ingest.loader import unknown_landing_files
 from orchestration.defs.warehouse import WAREHOUSE_POOL, GridSegPaths
 
 OPEN_REJECTIONS = """
@@ -57,4 +58,24 @@ def build_rejected_files_check(table: str) -> dg.AssetChecksDefinition:
     return _check
 
 
-ingest_checks = [build_rejected_files_check(table) for table in LANDING_TABLES]
+@dg.asset_check(
+    asset=dg.AssetKey(["raw", "customers"]),
+    name="no_unknown_landing_files",
+    pool=WAREHOUSE_POOL,  # it reads only the landing folder; every check sits in the pool
+    description="Warns while the landing zone holds files outside every table's folder (at its "
+    "root, or in a folder no table is named after): they are not loaded anywhere.",
+)
+def no_unknown_landing_files(gridseg: GridSegPaths) -> dg.AssetCheckResult:
+    stray = unknown_landing_files(gridseg.paths().landing)
+    listed = "\n".join(f"- {name}" for name in stray[:50]) or "none"
+    return dg.AssetCheckResult(
+        passed=not stray,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"unknown_files": len(stray), "files": dg.MetadataValue.md(listed)},
+    )
+
+
+ingest_checks = [
+    *(build_rejected_files_check(table) for table in LANDING_TABLES),
+    no_unknown_landing_files,
+]

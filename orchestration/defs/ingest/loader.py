@@ -21,7 +21,14 @@ from orchestration.defs.ingest.landing_contract import LANDING_TABLES, LINEAGE_C
 from orchestration.defs.ingest.value_rules import prepare_session
 from orchestration.settings import utility_timezone
 
-__all__ = ["FileOutcome", "FileRejected", "ensure_raw_schema", "ingest_table", "landing_files"]
+__all__ = [
+    "FileOutcome",
+    "FileRejected",
+    "ensure_raw_schema",
+    "ingest_table",
+    "landing_files",
+    "unknown_landing_files",
+]
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,21 @@ def landing_files(landing_dir: Path, table: str) -> list[LandingFile]:
         if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
     ]
     return sorted(files, key=lambda f: (f.path.stat().st_mtime_ns, f.name))
+
+
+def unknown_landing_files(landing_dir: Path) -> list[str]:
+    """Files of the landing zone outside every table's folder (at its root, or in a folder no
+    table is named after, e.g. `bill/`): they load nowhere, so they are listed, never lost."""
+    root = Path(landing_dir)
+    if not root.is_dir():
+        return []
+    return sorted(
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*")
+        if p.is_file()
+        and p.relative_to(root).parts[0] not in LANDING_TABLES
+        and not any(part.startswith(".") for part in p.relative_to(root).parts)
+    )
 
 
 def ingest_table(
