@@ -46,9 +46,13 @@ checked as (
             when flagged.revision is null or kwh_total is null or amount_due is null
                 or {{ is_unparsed('kwh_peak') }} or {{ is_unparsed('kwh_shoulder') }}
                 or {{ is_unparsed('kwh_offpeak') }} or {{ is_unparsed('max_demand_kw') }} then 'bad_number'
-            -- before 1950: a legacy null sentinel (1900-01-01), not a real date
+            -- before 1950: a legacy null sentinel (1900-01-01), not a real date. A period that
+            -- ends more than 62 days after the bill was issued is not a bill's period (a typo'd
+            -- year): its billing month would stretch every run's month range by decades.
             when period_start is null or period_end is null or due_date is null or issued_at is null
-                or period_end < period_start or issued_at < '1950-01-01' then 'bad_date'
+                or period_end < period_start or issued_at < '1950-01-01'
+                or period_start < '1950-01-01'
+                or period_end > {{ dbt.dateadd('day', 62, 'issued_at') }} then 'bad_date'
             when status is null or status not in ('issued', 'cancelled') or is_estimated is null
                 then 'invalid_enum'
             when {{ is_future('issued_at') }} then 'future_timestamp'
