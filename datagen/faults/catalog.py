@@ -15,6 +15,7 @@ MUTATING = (
     "future_timestamp",
     "invalid_enum",
     "bad_number",
+    "pii_in_field",
 )
 # Row faults that add a row to the file.
 ADDITIVE = ("unknown_customer", "duplicate_key_conflict", "exact_duplicate")
@@ -24,6 +25,7 @@ ROW_KINDS = MUTATING + ADDITIVE
 ROW_FAULTS: dict[str, dict[str, str | None]] = {
     "customers": {
         "invalid_enum": "payment_method",
+        "pii_in_field": "region",
         "bad_date": "disconnected_on",
         "duplicate_key_conflict": "payment_method",
         "exact_duplicate": None,

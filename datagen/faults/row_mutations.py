@@ -87,6 +87,11 @@ def bad_number(frame: pl.DataFrame, table: str, rows: np.ndarray, rng) -> pl.Dat
     return _set(frame, column, rows, [BAD_NUMBERS[i] for i in picks])
 
 
+def pii_in_field(frame: pl.DataFrame, table: str, rows: np.ndarray, rng) -> pl.DataFrame:
+    """The customer's name typed into region (a clerk's slip in the CIS)."""
+    return _set(frame, "region", rows, frame["full_name"].gather(rows))
+
+
 def unparseable(frame: pl.DataFrame, column: str, rows: np.ndarray, rng) -> pl.DataFrame:
     """Render `column` as text (as the CSV writer would) and put garbage dates in `rows`."""
     fmt = DATE_FORMAT if frame.schema[column] == pl.Date else DATETIME_FORMAT
@@ -102,6 +107,7 @@ MUTATIONS = {
     "future_timestamp": future_timestamp,
     "invalid_enum": invalid_enum,
     "bad_number": bad_number,
+    "pii_in_field": pii_in_field,
 }
 
 
@@ -117,4 +123,6 @@ def eligible(frame: pl.DataFrame, table: str, kind: str, has_solar: np.ndarray) 
         return (frame["period_start"] < frame["period_end"]).to_numpy()
     if kind == "bad_date" and table == "work_orders":
         return frame["closed_at"].is_not_null().to_numpy()
+    if kind == "pii_in_field":
+        return frame["full_name"].is_not_null().to_numpy()
     return np.ones(n, dtype=bool)

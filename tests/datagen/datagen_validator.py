@@ -103,6 +103,12 @@ def bad_rows(
         for i in mask.arg_true().to_list():
             reasons.setdefault(i, reason)
 
+    if table == "customers":  # a name, phone, email or address typed into another field
+        for field in ("region", "tariff_code", "feeder_id"):
+            value = frame[field].str.strip_chars().str.to_lowercase()
+            for pii in ("full_name", "phone", "email", "address"):
+                own = frame[pii].str.strip_chars().str.to_lowercase()
+                flag((value == own).fill_null(False), "pii_in_field")
     for column, limit in NUMBERS.get(table, {}).items():
         value = frame[column].cast(pl.Float64, strict=False)
         flag((~value.is_finite() | (value.abs() > limit)).fill_null(False), "bad_number")

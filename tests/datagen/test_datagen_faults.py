@@ -96,6 +96,7 @@ def test_every_kind_is_injected_near_the_rate(faulty):
     assert set(kinds) == {
         "negative_kwh",
         "bad_number",
+        "pii_in_field",
         "tou_mismatch",
         "unknown_customer",
         "bad_date",
