@@ -14,7 +14,7 @@ SEED ?= 42
 # share of landing rows to spoil (0..1), plus 8 bad files; e.g. `make demo FAULTS=0.01`
 FAULTS ?= 0
 
-.PHONY: setup demo test dev bench backfill lint clean clean-all gx-docs
+.PHONY: setup demo test dev bench backfill nightly rebuild lint clean clean-all gx-docs
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,15 @@ bench: setup
 # Recompute a range of months from the landing data in place: make backfill FROM=2023-01 TO=2025-12
 backfill: setup
 	$(PY) -m orchestration.backfill --from $(FROM) --to $(TO) $(if $(RETRAIN),--retrain,)
+
+# The nightly path the schedule runs: load new landing files, then recompute the months they
+# touched (from the earliest corrected month, at least the latest 3 with bills), score, publish
+nightly: setup
+	$(PY) -m orchestration.nightly
+
+# A lost warehouse rebuilt from data/landing and the saved models in data/models (not retrained)
+rebuild: setup
+	$(PY) -m orchestration.rebuild
 
 # Great Expectations Data Docs from the last validation results (data/quality/data_docs/)
 gx-docs: setup

@@ -11,9 +11,6 @@ Runs are recorded in the Dagster instance (DAGSTER_HOME) and show in the UI.
 from __future__ import annotations
 
 import argparse
-import os
-
-import dagster as dg
 
 from orchestration.defs.dbt.cli_args import partition_vars
 from orchestration.defs.segmentation.model_store import load_current_model
@@ -35,12 +32,10 @@ def main(argv: list[str] | None = None) -> None:
     paths = Paths.from_env()
     paths.export_env()
     from orchestration.definitions import defs
-    from orchestration.pipeline_runs import run_all
+    from orchestration.pipeline_runs import command_line_run, run_all
 
     skip = () if args.retrain or load_current_model(paths.models) is None else ("train",)
-    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
-    log_file = paths.data / "logs" / "backfill.log"
-    print(f"[log] Dagster and dbt output: {log_file}")
+    instance, log_file = command_line_run(paths, "backfill")
     run_all(
         defs, paths, instance=instance, skip=skip, log_file=log_file, months=(args.first, args.last)
     )

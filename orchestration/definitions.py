@@ -13,19 +13,21 @@ from orchestration.defs.dbt.assets import dbt_full_rebuild_models, dbt_monthly_m
 from orchestration.defs.dbt.project import dbt_cli_resource  # noqa: E402
 from orchestration.defs.ingest.assets import ingest_assets  # noqa: E402
 from orchestration.defs.ingest.checks import ingest_checks  # noqa: E402
-from orchestration.defs.jobs import nightly_refresh_job, retrain_job  # noqa: E402
+from orchestration.defs.jobs import nightly_load_job, nightly_refresh_job, retrain_job  # noqa: E402
 from orchestration.defs.publish.assets import published_segments  # noqa: E402
 from orchestration.defs.quality.gx_checks import gx_checks  # noqa: E402
 from orchestration.defs.quality.pii_checks import pii_checks  # noqa: E402
+from orchestration.defs.refresh_window import refresh_window  # noqa: E402
 from orchestration.defs.schedules import monthly_retrain_schedule, nightly_refresh_schedule  # noqa: E402
 from orchestration.defs.segmentation.assets import segmentation_assets  # noqa: E402
-from orchestration.defs.sensors import landing_files_sensor  # noqa: E402
+from orchestration.defs.sensors import landing_files_sensor, nightly_refresh_sensor  # noqa: E402
 from orchestration.defs.warehouse import GridSegPaths  # noqa: E402
 
 ALL_ASSETS = [
     *ingest_assets,
     dbt_full_rebuild_models,
     dbt_monthly_models,
+    refresh_window,
     *segmentation_assets,
     published_segments,
 ]
@@ -36,9 +38,9 @@ def build_definitions(data_dir: str = "") -> dg.Definitions:
     return dg.Definitions(
         assets=ALL_ASSETS,
         asset_checks=[*ingest_checks, *gx_checks, *pii_checks],
-        jobs=[nightly_refresh_job, retrain_job],
+        jobs=[nightly_load_job, nightly_refresh_job, retrain_job],
         schedules=[nightly_refresh_schedule, monthly_retrain_schedule],
-        sensors=[landing_files_sensor],
+        sensors=[landing_files_sensor, nightly_refresh_sensor],
         resources={"gridseg": GridSegPaths(data_dir=data_dir), "dbt": dbt_cli_resource()},
     )
 

@@ -3,7 +3,9 @@ tests all go through here, so they exercise exactly what Dagster runs."""
 
 from __future__ import annotations
 
+import argparse
 import contextlib
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -39,6 +41,48 @@ STAGES: list[tuple[str, dg.AssetSelection, bool]] = [
     ),
     ("publish", dg.AssetSelection.groups("publish"), False),
 ]
+# The nightly path in two runs: the load ends with the refresh window (quality/refresh_window),
+# from which the refresh of the monthly stages gets its months.
+LOAD_STAGES = ("ingest", "dbt staging + quality")
+REFRESH_STAGES = ("dbt monthly features", "score + profile", "publish")
+
+
+def stage_selection(names: tuple[str, ...]) -> dg.AssetSelection:
+    """The assets of the named stages."""
+    selections = [selection for name, selection, _ in STAGES if name in names]
+    if len(selections) != len(names):
+        raise ValueError(f"unknown stage among {names}")
+    combined = selections[0]
+    for selection in selections[1:]:
+        combined = combined | selection
+    return combined
+
+
+def other_stages(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The stages not named: run_all's `skip` that runs only the named ones."""
+    return tuple(name for name, _, _ in STAGES if name not in names)
+
+
+def command_line_paths(description: str, argv: list[str] | None = None) -> Paths:
+    """The locations of a command without options (`--help` prints `description`), exported to
+    the environment for dbt."""
+    parser = argparse.ArgumentParser(
+        description=description, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.parse_args(argv)
+    paths = Paths.from_env()
+    paths.export_env()
+    return paths
+
+
+def command_line_run(paths: Paths, name: str) -> tuple[dg.DagsterInstance | None, Path]:
+    """For a command-line run: the Dagster instance of DAGSTER_HOME (None without it: an
+    ephemeral one), and the log file `<data>/logs/<name>.log` for Dagster's and dbt's output,
+    announced."""
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
+    log_file = paths.data / "logs" / f"{name}.log"
+    print(f"[log] Dagster and dbt output: {log_file}")
+    return instance, log_file
 
 
 def data_months(warehouse: Path) -> tuple[str, str]:

@@ -2,36 +2,20 @@
 
 import dagster as dg
 
-from orchestration.defs.jobs import nightly_refresh_job, retrain_job
+from orchestration.defs.jobs import nightly_load_job, retrain_job
 from orchestration.defs.partitions import monthly_partitions
-from orchestration.pipeline_runs import RANGE_END, RANGE_START
-
-# Bills are issued days after a period ends and payments arrive late: the nightly run also
-# recomputes the two closed months before the current one, in the same single run.
-REFRESH_MONTHS = 3
-
-
-def refresh_window(current_time) -> tuple[str, str]:
-    """The last REFRESH_MONTHS monthly partitions at `current_time`, oldest first."""
-    keys = monthly_partitions.get_partition_keys(current_time=current_time)
-    return keys[-REFRESH_MONTHS], keys[-1]
-
-
-def refresh_request(run_key: str, current_time=None) -> dg.RunRequest:
-    first, last = refresh_window(current_time)
-    return dg.RunRequest(run_key=run_key, tags={RANGE_START: first, RANGE_END: last})
 
 
 @dg.schedule(
-    job=nightly_refresh_job,
+    job=nightly_load_job,
     cron_schedule="0 2 * * *",
     execution_timezone="UTC",
     default_status=dg.DefaultScheduleStatus.STOPPED,
 )
 def nightly_refresh_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-    """02:00 every night: refresh the current month to date and the two months before it."""
-    when = context.scheduled_execution_time
-    return refresh_request(f"nightly-{when:%Y-%m-%d}", when)
+    """02:00 every night: load new landing files; nightly_refresh_sensor then refreshes the
+    months they touched (at least the latest month with bills and the two before it)."""
+    return dg.RunRequest(run_key=f"nightly-{context.scheduled_execution_time:%Y-%m-%d}")
 
 
 @dg.schedule(

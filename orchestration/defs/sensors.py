@@ -1,4 +1,4 @@
-"""A sensor that starts a refresh when new files land (off by default)."""
+"""Sensors: a load when new files land (off by default), and the refresh after every load."""
 
 import hashlib
 
@@ -6,8 +6,8 @@ import dagster as dg
 
 from orchestration.defs.ingest.landing_contract import LANDING_TABLES
 from orchestration.defs.ingest.loader import landing_files
-from orchestration.defs.jobs import nightly_refresh_job
-from orchestration.defs.schedules import refresh_request
+from orchestration.defs.jobs import nightly_load_job, nightly_refresh_job
+from orchestration.defs.refresh_window import refresh_request
 from orchestration.settings import Paths
 
 
@@ -22,14 +22,27 @@ def landing_fingerprint(paths: Paths) -> str:
 
 
 @dg.sensor(
-    job=nightly_refresh_job,
+    job=nightly_load_job,
     minimum_interval_seconds=300,
     default_status=dg.DefaultSensorStatus.STOPPED,
 )
 def landing_files_sensor(context: dg.SensorEvaluationContext):
-    """Every 5 minutes: if the landing folders changed, refresh the newest months."""
+    """Every 5 minutes: if the landing folders changed, load them (the refresh follows)."""
     fingerprint = landing_fingerprint(Paths.from_env())
     if fingerprint == context.cursor:
         return dg.SkipReason("no new landing files")
     context.update_cursor(fingerprint)
-    return refresh_request(f"landing-{fingerprint[:16]}")
+    return dg.RunRequest(run_key=f"landing-{fingerprint[:16]}")
+
+
+# Running by default: it only follows nightly_load runs, which the schedule, the landing sensor
+# (both off by default) or a user start. A load without its refresh would publish nothing new.
+@dg.run_status_sensor(
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    monitored_jobs=[nightly_load_job],
+    request_job=nightly_refresh_job,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+)
+def nightly_refresh_sensor(context: dg.RunStatusSensorContext):
+    """After each successful nightly load: refresh the months it touched, in one run."""
+    return refresh_request(context.instance, context.dagster_run.run_id)

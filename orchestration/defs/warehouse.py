@@ -95,3 +95,14 @@ def query_frame(
 ) -> pl.DataFrame:
     """Run a query and fetch the whole result as a Polars frame (DuckDB 2.0 results stream)."""
     return pl.from_arrow(conn.sql(sql, params=params or None).to_arrow_table())
+
+
+def table_exists(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    """Whether `schema.table` exists (a table or a view)."""
+    return bool(
+        conn.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = ? and table_name = ?",
+            [schema, table],
+        ).fetchall()[0][0]
+    )

@@ -33,6 +33,8 @@ EXPECTED_ASSETS = {
     "quality/row_accounting",
     "quality/rejected_files",
     "quality/file_accounting",
+    "quality/feature_inputs",  # fingerprints of the monthly models' inputs
+    "quality/refresh_window",  # the months the nightly refresh recomputes
     "intermediate/int_bills_settled",
     "intermediate/int_customer_months_billing",
     "intermediate/int_customer_months_payments",
@@ -110,14 +112,18 @@ def test_every_warehouse_writer_is_in_the_one_writer_pool():
             assert assets_def.op.pool == WAREHOUSE_POOL, spec.key
 
 
-def test_schedules_and_sensor_exist_and_are_off_by_default():
+def test_schedules_and_landing_sensor_exist_and_are_off_by_default():
     assert {s.name for s in defs.schedules} == {
         "nightly_refresh_schedule",
         "monthly_retrain_schedule",
     }
     assert all(s.default_status == dg.DefaultScheduleStatus.STOPPED for s in defs.schedules)
-    (sensor,) = defs.sensors
-    assert sensor.default_status == dg.DefaultSensorStatus.STOPPED
+    status = {s.name: s.default_status for s in defs.sensors}
+    # the refresh only ever follows a nightly load, which the schedule or the landing sensor start
+    assert status == {
+        "landing_files_sensor": dg.DefaultSensorStatus.STOPPED,
+        "nightly_refresh_sensor": dg.DefaultSensorStatus.RUNNING,
+    }
 
 
 def test_dbt_tests_surface_as_asset_checks():
@@ -128,12 +134,10 @@ def test_dbt_tests_surface_as_asset_checks():
     assert len(features_checks) >= 10
 
 
-def test_nightly_refresh_covers_the_current_month_and_two_closed_ones():
-    from datetime import datetime
+def test_nightly_refresh_covers_the_latest_month_and_two_before_it():
+    from orchestration.increment import months_to_refresh
 
-    from orchestration.defs.schedules import refresh_window
-
-    assert refresh_window(datetime(2025, 3, 5)) == ("2025-01", "2025-03")
+    assert months_to_refresh(set(), "2023-01", "2025-03") == ("2025-01", "2025-03")
 
 
 def test_retrain_schedule_trains_on_the_closed_month():

@@ -14,6 +14,7 @@ from orchestration.defs.warehouse import (
     GridSegPaths,
     memory_limit_bytes,
 )
+from orchestration.increment import record_features
 
 # The monthly models: those of the project's own window_incremental materialization, which
 # replaces the months of the partition window straight in the table (a model must use it to get
@@ -54,7 +55,9 @@ def dbt_monthly_models(
 ):
     """Per-customer monthly facts and their trailing sums, whose months of the partition window
     are replaced in one transaction (window_incremental: delete, then insert), and the
-    customer_features view over them."""
+    customer_features view over them. Then the window's input fingerprints are recorded as
+    those its features were built from (orchestration/increment.py), if it runs to the latest
+    month with bills."""
     gridseg.paths().export_env()
     min_month, max_month = month_window(context)
     dbt_vars = {
@@ -62,3 +65,12 @@ def dbt_monthly_models(
         **numpy_model_vars(memory_limit_bytes(), ARRAY_STEP_MEMORY_SHARE),
     }
     yield from dbt.cli(build_args(dbt_vars), context=context).stream()
+    # dbt succeeded (a failed build raises above); this step still holds the warehouse pool, so
+    # the fingerprints are those of the inputs dbt just read
+    with gridseg.warehouse() as conn:
+        recorded = record_features(conn, min_month, max_month)
+    if not recorded:
+        context.log.info(
+            f"{min_month}..{max_month} stops before the latest month with bills: the next "
+            "nightly refresh recomputes these months again"
+        )

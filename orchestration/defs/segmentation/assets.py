@@ -4,10 +4,13 @@ import base64
 import hashlib
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from pathlib import Path
 
 import dagster as dg
+import duckdb
 import polars as pl
 
+from ml.model import SegmentationModel
 from ml.pipeline import (
     build_segment_profiles,
     load_config,
@@ -18,7 +21,11 @@ from ml.pipeline import (
     value_index_weights,
 )
 from orchestration.defs.partitions import month_window, monthly_partitions
-from orchestration.defs.segmentation.model_store import load_current_model, save_model
+from orchestration.defs.segmentation.model_store import (
+    load_current_model,
+    save_model,
+    saved_models,
+)
 from orchestration.defs.segmentation.warehouse_io import (
     feature_months,
     latest_feature_month,
@@ -26,7 +33,13 @@ from orchestration.defs.segmentation.warehouse_io import (
     replace_months,
     upsert_rows,
 )
-from orchestration.defs.warehouse import ARRAY_STEP_MEMORY_SHARE, WAREHOUSE_POOL, GridSegPaths
+from orchestration.defs.warehouse import (
+    ARRAY_STEP_MEMORY_SHARE,
+    WAREHOUSE_POOL,
+    GridSegPaths,
+    table_exists,
+)
+from orchestration.increment import record_scores
 
 FEATURES_KEY = dg.AssetKey(["marts", "customer_features"])
 
@@ -67,6 +80,29 @@ def _current_model(models_dir):
     return model
 
 
+def write_model_rows(conn: duckdb.DuckDBPyConnection, model: SegmentationModel) -> None:
+    """The model's rows of ml.segmentation_models and ml.value_index_weights (replaced)."""
+    row = pl.DataFrame([segmentation_model_row(model)], schema_overrides=SEGMENTATION_MODELS_TYPES)
+    upsert_rows(conn, "segmentation_models", row, "model_version")
+    upsert_rows(conn, "value_index_weights", value_index_weights(model), "model_version")
+
+
+def restore_model_rows(conn: duckdb.DuckDBPyConnection, models_dir: Path) -> list[str]:
+    """Write the rows of every saved model version missing from ml.segmentation_models, as
+    training wrote them (they are computed from the saved model alone, trained_at included):
+    a warehouse rebuilt beside an existing models folder is not retrained, and would otherwise
+    have no model tables to check and publish. Returns the versions restored."""
+    present = (
+        {v for (v,) in conn.execute("select model_version from ml.segmentation_models").fetchall()}
+        if table_exists(conn, "ml", "segmentation_models")
+        else set()
+    )
+    restored = [m for m in saved_models(models_dir) if m.model_version not in present]
+    for model in restored:
+        write_model_rows(conn, model)
+    return [m.model_version for m in restored]
+
+
 @dg.asset(
     key=["ml", "segmentation_model"],
     group_name="segmentation",
@@ -102,11 +138,7 @@ def segmentation_model(
             trained_at = datetime.now(UTC).replace(microsecond=0).isoformat()
             model = train_segmentation(features, ml_config, previous, version, trained_at)
             save_model(paths.models, model)
-        row = pl.DataFrame(
-            [segmentation_model_row(model)], schema_overrides=SEGMENTATION_MODELS_TYPES
-        )
-        upsert_rows(conn, "segmentation_models", row, "model_version")
-        upsert_rows(conn, "value_index_weights", value_index_weights(model), "model_version")
+        write_model_rows(conn, model)
     metrics = model.metrics
     context.log.info(f"Model {version} on {features.height} customers: k={model.k}")
     return dg.MaterializeResult(
@@ -175,6 +207,9 @@ def scores_and_profiles(context: dg.AssetExecutionContext, gridseg: GridSegPaths
         gridseg.warehouse(memory_share=ARRAY_STEP_MEMORY_SHARE) as conn,
         ThreadPoolExecutor(max_workers=1) as worker,
     ):
+        restored = restore_model_rows(conn, paths.models)
+        if restored:
+            context.log.info(f"Model tables restored from {paths.models}: {restored}")
         months = feature_months(conn, min_month, max_month)
         # One month at a time: a 36-month backfill of 1M customers held at once needs > 20 GB.
         # A month is scored and profiled on a worker thread while this thread reads the next
@@ -197,6 +232,8 @@ def scores_and_profiles(context: dg.AssetExecutionContext, gridseg: GridSegPaths
             replace_months(
                 conn, "segment_profiles", pl.concat(profiles, how="diagonal_relaxed"), months
             )
+        # the window's scores now come from the features its months were built from
+        record_scores(conn, min_month, max_month)
     context.log.info(
         f"Scored {n_rows} customer-months in {len(months)} month(s) with {model.model_version}"
     )

@@ -1,5 +1,6 @@
 """Versioned model artefacts under `data/models/`: one JSON file per model version (no pickles)
-and `current.json`, the model nightly scoring uses. Written aside, then renamed into place."""
+and `current.json`, the model nightly scoring uses. Written aside, then renamed into place.
+They outlive the warehouse: a rebuilt warehouse gets its model tables back from them."""
 
 from __future__ import annotations
 
@@ -37,3 +38,9 @@ def load_current_model(models_dir: Path) -> SegmentationModel | None:
     pointer = json.loads(pointer_file.read_text(encoding="utf-8"))
     text = (Path(models_dir) / pointer["file"]).read_text(encoding="utf-8")
     return SegmentationModel.from_json(text)
+
+
+def saved_models(models_dir: Path) -> list[SegmentationModel]:
+    """Every stored model version, in file-name order (none before the first training)."""
+    files = sorted(p for p in Path(models_dir).glob("*.json") if p.name != CURRENT)
+    return [SegmentationModel.from_json(p.read_text(encoding="utf-8")) for p in files]

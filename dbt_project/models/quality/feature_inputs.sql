@@ -1,0 +1,109 @@
+-- One row per month x input of the monthly models (int_customer_months_*, the trailing sums):
+-- how many rows of the input can change the features of that month, and a fingerprint of their
+-- values (the sum of their 64-bit row hashes). orchestration/increment.py compares it with the
+-- fingerprints the features and scores of each month were last built from: the nightly refresh
+-- starts at the earliest month that differs. A correction of an old month (a re-issued bill, a
+-- late payment, a re-sent restoration time, a new customer version, a quarantined row healed by
+-- a late customer master row) thus restates that month and the trailing sums of every later
+-- month, as a backfill does.
+--
+-- Each row is counted in the earliest month whose features it can change (features are point in
+-- time: a row dated in month M changes M and later). A changed row changes the fingerprint of its
+-- old and of its new month; the earlier one decides.
+--   - bills: billing month; payments: payment month; outages and their listed customers: start
+--     month; meter reads: read month. Whole rows are hashed, all columns but `_batch_id` (a
+--     re-send of the same values changes nothing), so a column a model starts to read is covered.
+--   - customer versions: the update month; a customer's first version also from the connection
+--     month (the trailing model uses it for the months before its update, when the customer was
+--     first extracted later).
+--   - the newest customer version's feeder and connection date (the outages' feeder fallback
+--     reads the newest version for every month): the connection month; its disconnection date:
+--     that month. Only these columns: the other attributes are point in time (versions above).
+--   - settled bills and work orders have two sides, each hashed from the columns that side's
+--     facts read (int_customer_months_payments' ROWS, int_customer_months_work_orders): the due
+--     month (amount, paid on time) and the settlement month (days late); the opening month
+--     (category, channel) and the closing month (resolution, survey). Whole rows keyed by the
+--     earlier month would restate every month since a bill fell due whenever it is finally paid.
+--     A column these facts start to read must be added here.
+with keyed as (
+    select 'bills' as input, billing_month as month, hash(r) as row_hash
+    from (select * exclude (_batch_id) from {{ ref('stg_billing__bills') }}) as r
+
+    union all
+    select
+        'bills_due',
+        due_month,
+        hash(
+            bill_id, customer_id, amount_due,
+            coalesce(paid_in_full_at < due_date + interval 1 day, false)
+        )
+    from {{ ref('int_bills_settled') }}
+
+    union all
+    select
+        'bills_settled',
+        {{ month_key('paid_in_full_at') }},
+        hash(bill_id, customer_id, due_date, paid_in_full_at)
+    from {{ ref('int_bills_settled') }}
+    where paid_in_full_at is not null
+
+    union all
+    select 'payments', payment_month, hash(r)
+    from (select * exclude (_batch_id) from {{ ref('stg_billing__payments') }}) as r
+
+    union all
+    select 'outages', outage_month, hash(r)
+    from (select * exclude (_batch_id) from {{ ref('stg_oms__outages') }}) as r
+
+    union all
+    select 'outage_customers', outages.outage_month, hash(r)
+    from {{ ref('stg_oms__outage_customers') }} as r
+    inner join {{ ref('stg_oms__outages') }} as outages using (outage_id)
+
+    union all
+    select 'work_orders_opened', opened_month, hash(work_order_id, customer_id, category, channel)
+    from {{ ref('stg_crm__work_orders') }}
+
+    union all
+    select
+        'work_orders_closed',
+        closed_month,
+        hash(work_order_id, customer_id, status, resolution_seconds, satisfaction_score)
+    from {{ ref('stg_crm__work_orders') }}
+    where closed_month is not null
+
+    union all
+    select 'meter_reads', read_month, hash(r)
+    from {{ ref('stg_ami__meter_reads') }} as r
+
+    union all
+    select
+        'customer_versions',
+        case
+            when row_number() over (partition by customer_id order by updated_at) = 1
+                then least({{ month_key('updated_at') }}, {{ month_key('connected_on') }})
+            else {{ month_key('updated_at') }}
+        end,
+        hash(r)
+    from (select * exclude (_batch_id) from {{ ref('stg_cis__customer_versions') }}) as r
+
+    union all
+    select
+        'customer_feeders',
+        {{ month_key('connected_on') }},
+        hash(customer_id, feeder_id, connected_on)
+    from {{ ref('stg_cis__customers') }}
+
+    union all
+    select
+        'customer_disconnections',
+        {{ month_key('disconnected_on') }},
+        hash(customer_id, disconnected_on)
+    from {{ ref('stg_cis__customers') }}
+    where disconnected_on is not null
+)
+
+select month, input, count(*) as n_rows, sum(row_hash) as fingerprint
+from keyed
+where month is not null
+group by month, input
