@@ -302,3 +302,19 @@ def test_files_outside_every_table_folder_are_listed_by_a_check(tmp_path):
     assert not evaluation.passed
     assert evaluation.metadata["unknown_files"].value == 2
     assert evaluation.metadata["files"].value == "- bill/b.csv\n- export.csv"
+
+
+def test_a_date_sent_as_a_moment_with_an_offset_takes_its_local_day(conn, tmp_path, monkeypatch):
+    monkeypatch.setenv("GRIDSEG_TIMEZONE", "Europe/Berlin")
+    rows = [
+        {"bill_id": "B1", "period_end": "2024-05-31T23:30:00Z"},  # 1 June 01:30 in Berlin
+        {"bill_id": "B2", "period_end": "2024-05-31"},
+        {"bill_id": "B3", "period_end": "2024-05-31 23:30"},  # naive: local already
+    ]
+    bills_csv(tmp_path, "b.csv", rows)
+    ingest_table(conn, tmp_path, "bills")
+    assert [r[1] for r in loaded(conn, "period_end")] == [
+        date(2024, 6, 1),
+        date(2024, 5, 31),
+        date(2024, 5, 31),
+    ]

@@ -84,14 +84,14 @@ def parse_text(quoted: str, column: Column) -> str:
     logical = column.type
     if logical in ("id", "str"):
         return quoted
-    if logical == "date":
-        return f"try_cast({cell} as date)"
-    if logical == "ts":
-        return (
-            f"case when regexp_matches({cell}, '{OFFSET}') "
-            f"then timezone({TZ}, try_cast({cell} as timestamptz)) "
-            f"else try_cast({cell} as timestamp) end"
-        )
+    if logical in ("date", "ts"):
+        # a time with an offset is a moment: its local time (and local day, for a date column:
+        # 23:30Z on 31 May is 1 June in Berlin); without one, the text is already local
+        local = f"timezone({TZ}, try_cast({cell} as timestamptz))"
+        naive = f"try_cast({cell} as {'date' if logical == 'date' else 'timestamp'})"
+        if logical == "date":
+            local = f"cast({local} as date)"
+        return f"case when regexp_matches({cell}, '{OFFSET}') then {local} else {naive} end"
     if logical == "bool":
         whens = " ".join(
             f"when '{token}' then {str(value).lower()}"
