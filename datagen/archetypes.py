@@ -21,13 +21,56 @@ ARCHETYPES = (
     "agricultural_pumping",
 )
 SHARES = (0.02, 0.12, 0.28, 0.18, 0.10, 0.22, 0.08)
+SHARE_TOLERANCE = 0.01  # a mix whose shares sum to 1 within this is normalised to sum to 1
 
 IND, SME, COMFORT, STRESSED, SOLAR, HEATING, AGRI = range(len(ARCHETYPES))
 
 
-def archetype_counts(n: int) -> np.ndarray:
+def parse_shares(text: str) -> tuple[float, ...]:
+    """`name=share,...` -> shares in ARCHETYPES order; unnamed archetypes get 0.
+
+    Names must be known archetypes, each named once; shares must be finite and >= 0 and sum to
+    1 within SHARE_TOLERANCE (so that 1/3 written as 0.333 passes); they are then normalised
+    to sum to exactly 1. ValueError otherwise.
+    """
+    shares = dict.fromkeys(ARCHETYPES, 0.0)
+    seen: set[str] = set()
+    for item in text.split(","):
+        name, sep, value = item.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise ValueError(f"archetype shares: expected name=share, got {item.strip()!r}")
+        if name not in shares:
+            raise ValueError(f"archetype shares: unknown archetype {name!r}; known: {ARCHETYPES}")
+        if name in seen:
+            raise ValueError(f"archetype shares: {name!r} is given twice")
+        seen.add(name)
+        try:
+            share = float(value)
+        except ValueError:
+            raise ValueError(
+                f"archetype shares: {name}={value.strip()!r} is not a number"
+            ) from None
+        if not np.isfinite(share) or share < 0:
+            raise ValueError(f"archetype shares: {name}={value.strip()} must be >= 0")
+        shares[name] = share
+    return check_shares(tuple(shares.values()))
+
+
+def check_shares(shares: Sequence[float]) -> tuple[float, ...]:
+    """One share per archetype, >= 0, summing to 1 within SHARE_TOLERANCE: normalised."""
+    values = np.asarray(shares, dtype=np.float64)
+    if values.shape != (len(ARCHETYPES),) or not np.all(np.isfinite(values)) or values.min() < 0:
+        raise ValueError(f"archetype shares: need {len(ARCHETYPES)} finite shares >= 0")
+    total = float(values.sum())
+    if abs(total - 1.0) > SHARE_TOLERANCE:
+        raise ValueError(f"archetype shares sum to {total:g}, not 1 (within {SHARE_TOLERANCE})")
+    return tuple(float(v) for v in values / total)
+
+
+def archetype_counts(n: int, shares: Sequence[float] = SHARES) -> np.ndarray:
     """Exact counts per archetype summing to n (largest-remainder rounding of the shares)."""
-    raw = np.asarray(SHARES) * n
+    raw = np.asarray(shares) * n
     counts = np.floor(raw).astype(np.int64)
     order = np.argsort(-(raw - counts), kind="stable")
     counts[order[: n - counts.sum()]] += 1

@@ -9,6 +9,7 @@ import argparse
 import json
 from collections.abc import Sequence
 
+from datagen.archetypes import ARCHETYPES, SHARES, parse_shares
 from datagen.engine import check_arguments, generate
 
 
@@ -37,6 +38,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=0.0,
         help="fault-injection rate 0..1 (bad rows and bad files)",
     )
+    default_mix = ",".join(f"{n}={s:g}" for n, s in zip(ARCHETYPES, SHARES, strict=True))
+    p.add_argument(
+        "--archetype-shares",
+        default=None,
+        metavar="NAME=SHARE,...",
+        help="the archetype mix; unnamed archetypes get 0, the shares must sum to 1 within "
+        f"0.01 and are normalised (default {default_mix})",
+    )
     return p
 
 
@@ -45,6 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        shares = parse_shares(args.archetype_shares) if args.archetype_shares else SHARES
         check_arguments(
             args.customers,
             args.months,
@@ -53,6 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.fmt,
             args.ami_customers,
             args.faults,
+            shares,
         )
     except ValueError as err:
         parser.error(str(err))  # exits with status 2
@@ -66,6 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         fmt=args.fmt,
         ami_customers=args.ami_customers,
         fault_rate=args.faults,
+        archetype_shares=shares,
     )
     print(json.dumps(summary["rows"], indent=2))
     return 0

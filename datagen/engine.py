@@ -8,13 +8,14 @@ The truth (archetype per customer, run parameters, row counts) goes outside the 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import polars as pl
 
-from datagen.archetypes import ARCHETYPES
+from datagen.archetypes import ARCHETYPES, SHARES, check_shares
 from datagen.bills import Billing
 from datagen.calendar import Window
 from datagen.consumption import contracted_capacity, draw_load
@@ -41,8 +42,10 @@ def check_arguments(
     fmt: str,
     ami_customers: int,
     fault_rate: float,
+    archetype_shares: Sequence[float] = SHARES,
 ) -> Window:
     """Validate run parameters (ValueError with a readable message); return the window."""
+    check_shares(archetype_shares)
     if n_customers < 1:
         raise ValueError("customers must be >= 1")
     if n_months < 1:
@@ -71,13 +74,18 @@ def generate(
     fmt: str = "parquet",
     ami_customers: int = 0,
     fault_rate: float = 0.0,
+    archetype_shares: Sequence[float] = SHARES,
 ) -> dict[str, Any]:
-    """Write the landing zone and truth files; return rows per table and files written."""
+    """Write the landing zone and truth files; return rows per table and files written.
+
+    `archetype_shares`: one share per archetype in ARCHETYPES order (`parse_shares` reads the
+    command line's `name=share,...`), normalised to sum to 1."""
     window = check_arguments(
-        n_customers, n_months, start_month, seed, fmt, ami_customers, fault_rate
+        n_customers, n_months, start_month, seed, fmt, ami_customers, fault_rate, archetype_shares
     )
+    shares = check_shares(archetype_shares)
     out_dir, truth_dir = Path(out_dir), Path(truth_dir)
-    pop = draw_population(n_customers, window, seed)
+    pop = draw_population(n_customers, window, seed, shares)
     load = draw_load(pop.arch, pop.has_solar, seed)
     pop.contracted_capacity_kva[:] = contracted_capacity(
         pop.arch, IS_DEMAND_METERED[pop.tariff], load, seed
@@ -131,6 +139,7 @@ def generate(
         "format": fmt,
         "ami_customers": min(ami_customers, n_customers),
         "fault_rate": fault_rate,
+        "archetype_shares": dict(zip(ARCHETYPES, shares, strict=True)),
     }
     write_truth(truth_dir, pop.arch, {**parameters, "rows": rows, "files": files, "bad_files": bad})
     return {"rows": rows, "files": sorted([*files, *bad]), "rows_per_file": files}

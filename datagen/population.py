@@ -70,10 +70,14 @@ class Population:
         )
 
 
-def draw_population(n: int, window: Window, seed: int) -> Population:
-    """Draw n customers with exact archetype shares, in random id order."""
+def draw_population(
+    n: int, window: Window, seed: int, shares: tuple[float, ...] = A.SHARES
+) -> Population:
+    """Draw n customers with exact archetype shares (`shares` in ARCHETYPES order), in random
+    id order."""
     rng = stream(seed, "population")
-    arch = rng.permutation(np.repeat(np.arange(len(A.ARCHETYPES)), A.archetype_counts(n)))
+    counts = A.archetype_counts(n, shares)
+    arch = rng.permutation(np.repeat(np.arange(len(A.ARCHETYPES)), counts))
     option = A.draw_categorical(rng, _OPTION_P, arch)
     region = A.draw_categorical(rng, REGION_WEIGHTS, arch)
     network, feeder = assign_feeders(rng, region)

@@ -74,6 +74,11 @@ def test_cli_writes_csv_and_reports_rows(tmp_path, capsys):
         ["--format", "xlsx"],
         ["--months", "0"],
         ["--seed", "-1"],
+        ["--archetype-shares", "industrial_hv=0.5,nobody=0.5"],
+        ["--archetype-shares", "industrial_hv=0.5,solar_adopters=0.4"],
+        ["--archetype-shares", "industrial_hv=1.2,solar_adopters=-0.2"],
+        ["--archetype-shares", "industrial_hv=0.5,industrial_hv=0.5"],
+        ["--archetype-shares", "industrial_hv:1"],
     ],
 )
 def test_cli_rejects_bad_arguments(tmp_path, args):
@@ -81,3 +86,20 @@ def test_cli_rejects_bad_arguments(tmp_path, args):
         main(["--out", str(tmp_path / "l"), "--truth", str(tmp_path / "t"), *args])
     assert exit_info.value.code == 2
     assert not (tmp_path / "l").exists()
+
+
+def test_cli_archetype_shares_set_the_mix(tmp_path):
+    shares = "industrial_hv=0.1,solar_adopters=0.3,stressed_cash_payers=0.599"
+    args = ["--customers", "200", "--months", "1", "--archetype-shares", shares]
+    assert main([*args, "--out", str(tmp_path / "l"), "--truth", str(tmp_path / "t")]) == 0
+    manifest = json.loads((tmp_path / "t" / "manifest.json").read_text())
+    # unnamed archetypes get 0; 0.999 is within the tolerance and normalised to 1
+    assert manifest["archetype_counts"] == {
+        "industrial_hv": 20,
+        "solar_adopters": 60,
+        "stressed_cash_payers": 120,
+    }
+    assert sum(manifest["archetype_shares"].values()) == pytest.approx(1.0, abs=1e-12)
+    assert manifest["archetype_shares"]["comfortable_owners"] == 0.0
+    truth = pl.read_parquet(tmp_path / "t" / "archetypes.parquet")
+    assert truth["archetype"].value_counts().height == 3

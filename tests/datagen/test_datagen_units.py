@@ -23,6 +23,22 @@ def test_archetype_counts_are_exact_and_proportional(n):
     assert np.all(np.abs(counts - np.asarray(A.SHARES) * n) < 1)
 
 
+def test_parse_shares_orders_validates_and_normalises():
+    shares = A.parse_shares(" solar_adopters = 0.5 , industrial_hv=0.496")
+    assert shares == pytest.approx((0.496 / 0.996, 0, 0, 0, 0.5 / 0.996, 0, 0))
+    default = ",".join(f"{n}={s}" for n, s in zip(A.ARCHETYPES, A.SHARES, strict=True))
+    assert A.parse_shares(default) == A.SHARES
+    for bad, message in [
+        ("solar=1", "unknown archetype"),
+        ("solar_adopters=0.5", "sum to 0.5"),
+        ("solar_adopters=x", "not a number"),
+        ("solar_adopters=nan", ">= 0"),
+        ("solar_adopters", "name=share"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            A.parse_shares(bad)
+
+
 def test_categorical_draws_follow_each_rows_probabilities():
     probabilities = np.array([[0.7, 0.2, 0.1], [0.0, 0.0, 1.0]])
     rows = np.repeat([0, 1], 20_000)
