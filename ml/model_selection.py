@@ -2,18 +2,36 @@
 
 Grain: one row per customer of one training month (an (n x d) preprocessed matrix).
 
-Rule for k (documented decision): every k in [k_min, k_max] is fitted on a seeded sample of
-at most `selection_sample_size` rows and scored by silhouette (higher is better, on a seeded
-sample of at most `silhouette_sample_size` rows), Davies-Bouldin (lower) and Calinski-Harabasz
-(higher). Each metric ranks the candidates (1 = best, ties share the mean rank); the smallest
-rank sum wins and ties go to the smaller k. Stickiness: when the previous model's k is among
-the candidates, it is kept unless the winner's rank sum is lower by at least
-`k_switch_margin` (rank sums of near-equal candidates swing between monthly refreshes, and a
-change of k renames customers' segments wholesale). A configured `fixed_k` skips the search.
-The final model is fitted on all rows (MiniBatchKMeans above `minibatch_threshold` rows);
-then any cluster below `min_segment_share` is dropped and the model refitted from the
-remaining centroids, until none is too small. Clusters are finally numbered by size, largest
-first.
+Default rule for k, `k_rule: split` (documented decision, see docs/segmentation.md): start
+from one segment and split the largest segment above `max_segment_share` while the data show
+structure in it. On a seeded sample of at most `selection_sample_size` rows:
+
+1. Every segment above `max_segment_share` is a candidate, largest first (below `k_min`
+   segments, every segment is, and the test below is waived).
+2. The candidate is split by 2-means. The data show no further structure in it when the split
+   only cuts off a tail (a part smaller than `min_split_share` of the customers, or than the
+   floor) or when it is not bimodal: on the line through the two halves' centres, the best cut
+   into two leaves `bimodality_ratio` >= `max_bimodality_ratio` of the variance (0 for two
+   points, 0.25 for a uniform spread, 0.36 for a Gaussian).
+3. The first candidate that passes is replaced by its two halves and K-means is refitted from
+   all centres (Lloyd from these starting points, so earlier segments move with the data).
+4. Stop when no candidate passes or at `k_max` segments.
+
+`k_rule: rank_sum` is the earlier rule, kept for comparison: every k in [k_min, k_max] is
+fitted on the sample and scored by silhouette (higher is better, on a seeded sample of at most
+`silhouette_sample_size` rows), Davies-Bouldin (lower) and Calinski-Harabasz (higher). Each
+metric ranks the candidates (1 = best, ties share the mean rank); the smallest rank sum wins
+and ties go to the smaller k. Stickiness: when the previous model's k is among the candidates,
+it is kept unless the winner's rank sum is lower by at least `k_switch_margin` (rank sums of
+near-equal candidates swing between monthly refreshes, and a change of k renames customers'
+segments wholesale). It prefers few, well-separated segments: on the demo it chose k = 4 with
+62% of the customers in one.
+
+A configured `fixed_k` skips both. The final model is fitted on all rows (MiniBatchKMeans
+above `minibatch_threshold` rows), from the split rule's centres when it chose them; then any
+cluster below the floor (`min_segment_share` of the customers and at least
+`min_segment_size`) is dropped and the model refitted from the remaining centroids, until none
+is too small. Clusters are finally numbered by size, largest first.
 
 Fits run single-threaded (threadpoolctl): multi-threaded k-means sums partial centroids in
 thread-completion order, which breaks bit-identical reruns.
@@ -41,8 +59,9 @@ class ClusteringResult:
     centroids: np.ndarray
     algorithm: str
     k_evaluation: list[dict] = field(default_factory=list)
-    selection: str = "rank_sum"
+    selection: str = "split"
     merges: list[dict] = field(default_factory=list)
+    splits: list[dict] = field(default_factory=list)
 
 
 def sample_rows(n: int, size: int, seed: int) -> np.ndarray:
@@ -194,13 +213,104 @@ def choose_k(rows: list[dict], previous_k: int | None = None, margin: float = 0.
     ]
 
 
+def bimodality_ratio(values: np.ndarray) -> float:
+    """Within-group share of the variance of `values` after their best cut into two groups
+    (1-D 2-means, exact over every cut of the sorted values): 0 for two points, 0.25 for a
+    uniform spread, 1 - 2/pi = 0.36 for a Gaussian; 1.0 when the values are constant."""
+    v = np.sort(np.asarray(values, dtype=np.float64))
+    n = v.size
+    if n < 2:
+        return 1.0
+    v = v - v.mean()
+    total = float(np.dot(v, v))
+    if total <= 0:
+        return 1.0
+    left_sum, left_squares = np.cumsum(v)[:-1], np.cumsum(v * v)[:-1]
+    left_n = np.arange(1, n)
+    right_sum = -left_sum  # the values are centred: both parts' sums cancel
+    left = left_squares - left_sum**2 / left_n
+    right = (total - left_squares) - right_sum**2 / (n - left_n)
+    return float(max((left + right).min(), 0.0) / total)
+
+
+def split_test(x: np.ndarray, seed: int, n_init: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """2-means of the rows `x`: (the two centres, the two sizes, the bimodality ratio of the
+    rows projected on the line through the centres)."""
+    labels, centres, _ = fit_kmeans(x, 2, seed, n_init, x.shape[0] + 1)
+    sizes = np.bincount(labels, minlength=2)
+    direction = centres[1] - centres[0]
+    norm = float(np.linalg.norm(direction))
+    ratio = bimodality_ratio(x @ (direction / norm)) if norm > 0 else 1.0
+    return centres, sizes, ratio
+
+
+def split_oversized(
+    x: np.ndarray, config: dict, k_cap: int, floor: int
+) -> tuple[np.ndarray, list[dict]]:
+    """The split rule (module docstring) on the rows `x`: (centres, one log row per test)."""
+    seed, n_init = int(config["seed"]), int(config["n_init"])
+    n = x.shape[0]
+    k_max = max(1, min(int(config["k_max"]), k_cap))
+    k_min = min(int(config["k_min"]), k_max)
+    max_share = float(config["max_segment_share"])
+    min_part = max(floor, int(np.ceil(float(config["min_split_share"]) * n)))
+    max_ratio = float(config["max_bimodality_ratio"])
+    centres = x.mean(axis=0, keepdims=True)
+    labels = np.zeros(n, dtype=np.int64)
+    log: list[dict] = []
+    while centres.shape[0] < k_max:
+        k = centres.shape[0]
+        sizes = np.bincount(labels, minlength=k)
+        forced = k < k_min
+        candidates = [
+            c for c in np.argsort(-sizes, kind="stable") if forced or sizes[c] > max_share * n
+        ]
+        split = None
+        for c in candidates:
+            members = x[labels == c]
+            if members.shape[0] < 2 * min_part and not forced:
+                decision = "kept: too small to split"
+                halves, parts, ratio = None, [members.shape[0], 0], None
+            else:
+                halves, parts, ratio = split_test(members, seed, n_init)
+                if forced:
+                    decision = "split: below k_min"
+                elif parts.min() < min_part:
+                    decision = "kept: the split only cuts off a tail"
+                elif ratio >= max_ratio:
+                    decision = "kept: not bimodal"
+                else:
+                    decision = "split"
+            log.append(
+                {
+                    "k": int(k),
+                    "share": float(sizes[c] / n),
+                    "parts": [int(p) for p in parts],
+                    "bimodality_ratio": ratio,
+                    "decision": decision,
+                }
+            )
+            if decision.startswith("split"):
+                split = (c, halves)
+                break
+        if split is None:
+            break
+        c, halves = split
+        start = np.vstack([np.delete(centres, c, axis=0), halves])
+        labels, centres, _ = fit_kmeans(
+            x, start.shape[0], seed, init=start, minibatch_threshold=n + 1
+        )
+    return centres, log
+
+
 def cluster_customers(
     x: np.ndarray, config: dict, previous_k: int | None = None
 ) -> ClusteringResult:
     """Choose k (or take `fixed_k`), fit on all rows, merge small clusters, order by size.
 
-    `config` is the `segmentation` section. k is clipped to [2, n - 1] and to the number of
-    distinct rows, so that tiny training sets (e.g. ~100 AMI customers) still train.
+    `config` is the `segmentation` section; `previous_k` is the rank-sum rule's sticky k. k is
+    clipped to [2, n - 1] and to the number of distinct rows, so that tiny training sets (e.g.
+    ~100 AMI customers) still train.
     """
     n = x.shape[0]
     n_distinct = np.unique(x[sample_rows(n, 50_000, 0)], axis=0).shape[0]
@@ -208,41 +318,59 @@ def cluster_customers(
     if k_cap < 2:
         raise ValueError(f"cannot segment {n} customers with {n_distinct} distinct feature rows")
     seed = int(config["seed"])
-    evaluation: list[dict] = []
-    if config.get("fixed_k") is not None:
-        k, selection = min(int(config["fixed_k"]), k_cap), "fixed_k"
-    else:
-        k_max = max(2, min(int(config["k_max"]), k_cap))
-        k_min = max(2, min(int(config["k_min"]), k_max))
-        evaluation = evaluate_k(x, list(range(k_min, k_max + 1)), config, previous_k)
-        k = next(r["k"] for r in evaluation if r["chosen"])
-        best = min(evaluation, key=lambda r: (r["rank_sum"], r["k"]))["k"]
-        selection = "rank_sum" if k == best else "rank_sum, kept previous k"
+    floor = max(
+        int(np.ceil(float(config["min_segment_share"]) * n)), int(config["min_segment_size"])
+    )
     fit = {
         "seed": seed,
         "n_init": int(config["n_init"]),
         "minibatch_threshold": int(config["minibatch_threshold"]),
         "batch_size": int(config["minibatch_batch_size"]),
     }
-    labels, centroids, algorithm = fit_kmeans(x, k, **fit)
-    labels, centroids, merges = merge_small_clusters(
-        x, labels, centroids, float(config["min_segment_share"]), fit
-    )
+    evaluation: list[dict] = []
+    splits: list[dict] = []
+    start = None
+    rule = str(config.get("k_rule", "split"))
+    if config.get("fixed_k") is not None:
+        k, selection = min(int(config["fixed_k"]), k_cap), "fixed_k"
+    elif rule == "split":
+        idx = sample_rows(n, int(config["selection_sample_size"]), seed)
+        # the floor in sample rows: the same share of the sample as of all rows
+        sample_floor = int(np.ceil(floor * idx.size / n))
+        start, splits = split_oversized(x[idx], config, k_cap, sample_floor)
+        k, selection = start.shape[0], "split"
+    elif rule == "rank_sum":
+        k_max = max(2, min(int(config["k_max"]), k_cap))
+        k_min = max(2, min(int(config["k_min"]), k_max))
+        evaluation = evaluate_k(x, list(range(k_min, k_max + 1)), config, previous_k)
+        k = next(r["k"] for r in evaluation if r["chosen"])
+        best = min(evaluation, key=lambda r: (r["rank_sum"], r["k"]))["k"]
+        selection = "rank_sum" if k == best else "rank_sum, kept previous k"
+    else:
+        raise ValueError(f"segmentation.k_rule must be 'split' or 'rank_sum', got {rule!r}")
+    if k < 2:
+        # one segment is no segmentation: the rule found no structure at all; split in two
+        k, start = 2, None
+        selection += ", raised to 2 segments"
+    labels, centroids, algorithm = fit_kmeans(x, k, init=start, **fit)
+    labels, centroids, merges = merge_small_clusters(x, labels, centroids, floor, fit)
     labels, centroids = order_by_size(labels, centroids)
     return ClusteringResult(
-        centroids.shape[0], labels, centroids, algorithm, evaluation, selection, merges
+        centroids.shape[0], labels, centroids, algorithm, evaluation, selection, merges, splits
     )
 
 
 def merge_small_clusters(
-    x: np.ndarray, labels: np.ndarray, centroids: np.ndarray, min_share: float, fit: dict
+    x: np.ndarray, labels: np.ndarray, centroids: np.ndarray, floor: int, fit: dict
 ) -> tuple[np.ndarray, np.ndarray, list[dict]]:
-    """Drop the smallest cluster while it is below `min_share` (k >= 3), refit from the rest."""
+    """Drop the smallest cluster while it has fewer than `floor` customers (k >= 3), refit
+    from the rest."""
     merges = []
     while centroids.shape[0] > 2:
-        shares = np.bincount(labels, minlength=centroids.shape[0]) / labels.size
-        small = int(np.argmin(shares))
-        if shares[small] >= min_share:
+        sizes = np.bincount(labels, minlength=centroids.shape[0])
+        shares = sizes / labels.size
+        small = int(np.argmin(sizes))
+        if sizes[small] >= floor:
             break
         rest = np.delete(centroids, small, axis=0)
         nearest = int(np.argmin(((rest - centroids[small]) ** 2).sum(axis=1)))

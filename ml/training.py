@@ -141,6 +141,7 @@ def _metrics(model, clustering, x, features, core, previous, dropped, seg) -> di
         "algorithm": clustering.algorithm,
         "k_selection": clustering.selection,
         "k_evaluation": clustering.k_evaluation,
+        "segment_splits": clustering.splits,
         "merged_small_segments": clustering.merges,
         "dropped_features": dropped,
         "previous_model_version": previous.model_version if previous else None,

@@ -29,7 +29,7 @@ def scored(planted, trained, config):
 
 
 def test_planted_groups_are_recovered(planted, trained, scored):
-    assert trained.k == 5 and trained.metrics["k_selection"] == "rank_sum"
+    assert trained.k == 5 and trained.metrics["k_selection"] == "split"
     assert adjusted_rand_score(planted["planted_group"], scored["segment_id"]) > 0.9
 
 

@@ -1,10 +1,16 @@
-"""Choice of k, fixed k, small-segment merge, MiniBatch path, determinism."""
+"""Choice of k (split rule, rank-sum rule), fixed k, the floor, MiniBatch path, determinism."""
 
 import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 
-from ml.model_selection import assign_to_centroids, choose_k, cluster_customers, mean_silhouette
+from ml.model_selection import (
+    assign_to_centroids,
+    bimodality_ratio,
+    choose_k,
+    cluster_customers,
+    mean_silhouette,
+)
 
 
 def blobs(sizes, seed=0, d=6, spread=10.0):
@@ -14,9 +20,14 @@ def blobs(sizes, seed=0, d=6, spread=10.0):
     return centres[truth] + rng.normal(0, 1, (truth.size, d)), truth
 
 
+def rank_sum(config: dict, **overrides) -> dict:
+    """The segmentation section with the earlier rank-sum rule over k = 4..10."""
+    return {**config["segmentation"], "k_rule": "rank_sum", "k_min": 4, "k_max": 10, **overrides}
+
+
 def test_rank_sum_rule_picks_the_planted_k(config):
     x, truth = blobs([150] * 5)
-    result = cluster_customers(x, config["segmentation"])
+    result = cluster_customers(x, rank_sum(config))
     assert result.k == 5 and result.selection == "rank_sum"
     assert [r["k"] for r in result.k_evaluation] == list(range(4, 11))
     assert sum(r["chosen"] for r in result.k_evaluation) == 1
@@ -87,9 +98,9 @@ def test_same_data_and_seed_give_identical_results(config):
 
 def test_k_range_is_clipped_on_tiny_data(config):
     x, _ = blobs([2, 2, 1])  # 5 customers: k in [4, 10] is clipped to n - 1 = 4
-    result = cluster_customers(x, config["segmentation"])
+    result = cluster_customers(x, rank_sum(config))
     assert [r["k"] for r in result.k_evaluation] == [4]
-    result = cluster_customers(x, {**config["segmentation"], "k_min": 2})
+    result = cluster_customers(x, rank_sum(config, k_min=2))
     assert [r["k"] for r in result.k_evaluation] == [2, 3, 4]
 
 
@@ -118,7 +129,7 @@ def test_previous_k_is_kept_unless_clearly_beaten():
 
 def test_clear_structure_overrides_the_previous_k(config):
     x, _ = blobs([150] * 5)
-    result = cluster_customers(x, config["segmentation"], previous_k=8)
+    result = cluster_customers(x, rank_sum(config), previous_k=8)
     assert result.k == 5 and result.selection == "rank_sum"
 
 
@@ -134,3 +145,62 @@ def test_mean_silhouette_is_sklearns(chunk_rows):
         expected = silhouette_score(x, candidate)
         assert mean_silhouette(x, candidate, chunk_rows) == pytest.approx(expected, abs=1e-12)
     assert mean_silhouette(x, labels) > 0.3
+
+
+def test_bimodality_ratio_reference_values():
+    rng = np.random.default_rng(0)
+    assert bimodality_ratio(rng.normal(size=50_000)) == pytest.approx(1 - 2 / np.pi, abs=0.01)
+    assert bimodality_ratio(rng.uniform(size=50_000)) == pytest.approx(0.25, abs=0.01)
+    assert bimodality_ratio(np.r_[np.zeros(10), np.ones(30)]) == 0.0
+    two_bumps = np.r_[rng.normal(0, 1, 5000), rng.normal(6, 1, 5000)]
+    assert bimodality_ratio(two_bumps) < 0.15
+    assert bimodality_ratio(np.ones(5)) == 1.0 and bimodality_ratio(np.ones(1)) == 1.0
+
+
+def test_split_rule_splits_large_segments_with_structure(config):
+    # 2 groups above the largest share (0.25) made of two blobs each, plus 3 smaller groups
+    x, truth = blobs([300, 300, 300, 300, 250, 250, 200], d=5, spread=6.0)
+    pairs = np.array([0, 0, 1, 1, 2, 3, 4])  # what 5 segments would merge
+    result = cluster_customers(x, config["segmentation"])
+    assert result.selection == "split" and result.k == 7
+    assert adjusted_rand_score(truth, result.labels) > 0.99
+    assert adjusted_rand_score(pairs[truth], result.labels) < 0.9
+    decisions = [s["decision"] for s in result.splits]
+    assert decisions[0] == "split: below k_min" and decisions.count("split") == 5
+    assert (np.bincount(result.labels) / truth.size).max() <= 0.25
+
+
+def test_split_rule_keeps_a_large_segment_without_structure(config):
+    # one Gaussian blob of 60% of the customers: it is above the largest share, but unimodal
+    x, truth = blobs([1200, 280, 280, 240], d=4, spread=12.0)  # any two small ones: > 25%
+    result = cluster_customers(x, config["segmentation"])
+    assert result.k == 4 and adjusted_rand_score(truth, result.labels) > 0.99
+    assert result.splits[-1]["share"] == pytest.approx(0.6, abs=0.01)
+    assert result.splits[-1]["decision"] == "kept: not bimodal"
+    assert result.splits[-1]["bimodality_ratio"] > 0.3
+
+
+def test_split_rule_does_not_cut_off_a_tail(config):
+    x, truth = blobs([900, 500, 300, 300], d=4, spread=12.0)
+    x[:30] += 15.0  # 30 customers (1.5%) of the largest group far out: a tail, not a segment
+    result = cluster_customers(x, config["segmentation"])
+    assert result.k == 4
+    assert result.splits[-1]["decision"] == "kept: the split only cuts off a tail"
+    assert min(result.splits[-1]["parts"]) < 0.05 * truth.size
+
+
+def test_floor_is_a_share_and_a_count(config):
+    x, truth = blobs([1000, 1000, 960, 40], d=4, spread=15.0)  # 40 customers = 1.3%
+    section = {**config["segmentation"], "fixed_k": 4}
+    kept = cluster_customers(x, {**section, "min_segment_size": 30})
+    assert kept.k == 4 and kept.merges == []
+    merged = cluster_customers(x, section)  # min_segment_size 50 by default
+    assert merged.k == 3 and merged.merges[0]["share"] == pytest.approx(0.04 / 3, abs=1e-9)
+    assert np.bincount(merged.labels).min() >= 50
+
+
+def test_split_rule_respects_k_max_and_unknown_rules_are_refused(config):
+    x, _ = blobs([300] * 6, d=5)
+    assert cluster_customers(x, {**config["segmentation"], "k_max": 3}).k == 3
+    with pytest.raises(ValueError, match="k_rule"):
+        cluster_customers(x, {**config["segmentation"], "k_rule": "elbow"})
