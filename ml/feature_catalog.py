@@ -26,12 +26,16 @@ ATTRIBUTE_COLUMNS = (
 NUMERIC_FEATURES = (
     "tenure_months",  # months since connected_on at the end of as_of_month
     "contracted_capacity_kva",  # nullable
+    "months_billed",  # billed months in the window (at most 12)
+    "months_since_last_bill",  # 0 when billed in as_of_month; null when no bill in the window
     "kwh_12m",  # sum of billed kWh (net of export)
     "kwh_avg_month",
     "kwh_growth",  # last 3 months vs same 3 months a year earlier, minus 1; nullable
     "kwh_seasonality",  # max monthly kWh / mean monthly kWh
-    "kwh_winter_share",  # kWh billed in Dec-Feb / total absolute monthly kWh (net export < 0)
-    "kwh_summer_share",  # share of kWh billed in Jun-Aug
+    # kWh billed in the winter months / total absolute monthly kWh (net export < 0); the months
+    # are the dbt var season_months (default Dec-Feb and Jun-Aug), see ml.settings.season_months
+    "kwh_winter_share",
+    "kwh_summer_share",  # share of kWh billed in the summer months
     "kwh_volatility",  # coefficient of variation of monthly kWh
     "tou_peak_share",  # peak kWh / TOU-split kWh; nullable (no TOU bills)
     "tou_offpeak_share",  # off-peak (valley) kWh / TOU-split kWh; nullable

@@ -65,6 +65,8 @@ def _group_frame(name: str, p: dict, n: int, rng: np.random.Generator) -> dict:
         "paperless": (rng.random(n) < p["paperless"]).tolist(),
         "tenure_months": np.round(noisy(p["tenure"], p["tenure"] * 0.15, 1)),
         "contracted_capacity_kva": capacity,
+        "months_billed": np.full(n, 12),
+        "months_since_last_bill": np.zeros(n, dtype=np.int64),
         "kwh_12m": kwh * 12,
         "kwh_avg_month": kwh,
         "kwh_growth": np.where(rng.random(n) < 0.1, np.nan, rng.normal(0.02, 0.05, n)),

@@ -256,7 +256,10 @@ def test_model_matches_sql_window_functions(tmp_path):
         windowed as (
             select customer_id, month_key as as_of_month,
                 sum(kwh) over w as kwh_12m, sum(kwh * kwh) over w as kwh_squares_12m,
-                count(kwh) over w as months_billed, max(kwh) over w as kwh_max,
+                count(kwh) over w as months_billed,
+                month_index - max(case when kwh is not null then month_index end) over w
+                    as months_since_last_bill,
+                max(kwh) over w as kwh_max,
                 sum(case when month_index % 12 + 1 in (12, 1, 2) then kwh end) over w as kwh_winter,
                 max(max_demand_kw) over w as max_demand_kw,
                 sum(amount_billed) over w as amount_billed_12m,
@@ -281,6 +284,7 @@ def test_model_matches_sql_window_functions(tmp_path):
         "kwh_12m",
         "kwh_squares_12m",
         "months_billed",
+        "months_since_last_bill",
         "kwh_max",
         "kwh_winter",
         "max_demand_kw",
@@ -298,6 +302,8 @@ def test_model_matches_sql_window_functions(tmp_path):
     ).fetchall()
     assert len(got) == 40 * 16
     assert got == expected
+    # some customers miss bills: the months since the last one are not all 0
+    assert {row[5] for row in got} - {0}
     # a window with no billed month is null, as SQL's sum over nulls is
     assert con.execute("select count(*) from got where kwh_12m is null").fetchone()[0] == 0
     assert (
@@ -306,6 +312,24 @@ def test_model_matches_sql_window_functions(tmp_path):
         ).fetchone()[0]
         == 11
     )
+
+
+def test_season_months_follow_the_config(tmp_path):
+    """A southern utility's winter is June-August: the dbt var season_months, passed to the
+    model as "6,7,8", swaps what the default months give."""
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    small_warehouse(con)
+    run_model(con, table="north")
+    run_model(con, table="south", winter_months="6,7,8", summer_months="12,1,2")
+    pairs = con.execute(
+        "select n.kwh_winter, n.kwh_summer, s.kwh_winter, s.kwh_summer from north as n"
+        " join south as s using (customer_id, as_of_month)"
+    ).fetchall()
+    assert len(pairs) == 40 * 16
+    assert all(nw == ss and ns == sw for nw, ns, sw, ss in pairs)
+    assert any(nw != ns for nw, ns, _, _ in pairs)
+    with pytest.raises(ValueError, match="1..12"):
+        trailing.season_months("13", (12, 1, 2))
 
 
 def test_counts_too_large_for_32_bits_are_summed_in_64(tmp_path):

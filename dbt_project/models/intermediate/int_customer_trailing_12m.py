@@ -137,6 +137,7 @@ def output_schema():
         ("kwh_squares_12m", pa.decimal128(38, 6)),
         ("kwh_abs_12m", kwh),
         ("months_billed", pa.int32()),
+        ("months_since_last_bill", pa.int32()),
         ("kwh_max", kwh),
         ("kwh_winter", kwh),
         ("kwh_summer", kwh),
@@ -154,16 +155,37 @@ def output_schema():
 # ---------------------------------------------------------------- one bucket
 
 
-def window_columns(facts, shape, month_of_year, offsets):
+def season_months(setting, default):
+    """The months of a season from the model's config: "12,1,2" (the dbt var `season_months`,
+    rendered by the model's yml config) or unset (`default`)."""
+    if setting in (None, ""):
+        return tuple(default)
+    months = tuple(int(m) for m in str(setting).split(","))
+    if not months or any(m < 1 or m > 12 for m in months):
+        raise ValueError(f"season months must be 1..12, got {setting!r}")
+    return months
+
+
+def months_since_last_bill(billed, offsets):
+    """(values, valid), each (output months x customers): months from the latest billed month
+    up to each output month (0: billed in it), null when the 12-month window holds no bill."""
+    grid_month = np.arange(billed.shape[0])[:, None]
+    last = np.maximum.accumulate(np.where(billed, grid_month, -WINDOW - 1), axis=0)[offsets]
+    since = offsets[:, None] - last
+    return since, since < WINDOW
+
+
+def window_columns(facts, shape, month_of_year, offsets, winter=(12, 1, 2), summer=(6, 7, 8)):
     """The trailing aggregates of one bucket: {name: (values, valid)}, each (output months x
-    customers); `facts` are the fetched rows per source, months indexed on the grid."""
+    customers); `facts` are the fetched rows per source, months indexed on the grid; `winter`
+    and `summer` the months of year of the two seasonal shares."""
     out = {}
     (kwh,), billed = dense(facts["billing"], ["kwh"], shape)
     billed = billed.reshape(shape)
     check_range("kwh", kwh)
     a2, ab2, b2 = squares_limbs(kwh)
-    winter = billed & np.isin(month_of_year, (12, 1, 2))[:, None]
-    summer = billed & np.isin(month_of_year, (6, 7, 8))[:, None]
+    summer = billed & np.isin(month_of_year, summer)[:, None]
+    winter = billed & np.isin(month_of_year, winter)[:, None]
     sums, valid = window_sums(
         np.stack(
             [
@@ -189,6 +211,7 @@ def window_columns(facts, shape, month_of_year, offsets):
     out["kwh_squares_12m"] = (combine_limbs(sums[4], sums[5], sums[6]), valid[0])
     out["net_export_months"] = (sums[7], None)
     out["months_billed"] = (sums[8], None)
+    out["months_since_last_bill"] = months_since_last_bill(billed, offsets)
     out["kwh_max"] = (window_max(kwh, billed, offsets, WINDOW), valid[0])
     out["kwh_last_3m"] = window_sums(kwh, billed, offsets, 3)
     out["kwh_last_3m_year_ago"] = window_sums(kwh, billed, offsets, 3, end_lag=12)
@@ -258,6 +281,9 @@ def model(dbt, session):
     # DuckDB's memory limit while the arrays are held, and the profile's limit after
     profile_memory = dbt.config.get("profile_duckdb_memory")
     duckdb_memory = dbt.config.get("duckdb_memory") or profile_memory
+    # the dbt var season_months (dbt_project.yml), which ml/ reads too: one home for the setting
+    winter = season_months(dbt.config.get("winter_months"), (12, 1, 2))
+    summer = season_months(dbt.config.get("summer_months"), (6, 7, 8))
     relations = {
         "versions": dbt.ref("stg_cis__customer_versions"),
         "billing": dbt.ref("int_customer_months_billing"),
@@ -334,7 +360,7 @@ def model(dbt, session):
         rows, attributes = active_rows(lo, hi, n)
         if not len(rows):
             return None
-        columns = window_columns(facts, (n_grid, n), month_of_year, offsets)
+        columns = window_columns(facts, (n_grid, n), month_of_year, offsets, winter, summer)
         return bucket_batch(
             schema, customers["customer_id"], customers["customer_hash"], months, columns,
             rows, attributes,

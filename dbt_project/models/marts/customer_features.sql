@@ -12,6 +12,8 @@ select
     t.payment_method, t.has_solar, t.budget_billing, t.paperless,
     cast(date_diff('month', t.connected_on, {{ month_end_of_key('t.as_of_month') }}) as integer) as tenure_months,
     t.contracted_capacity_kva,
+    t.months_billed,
+    t.months_since_last_bill,
     cast(t.kwh_12m as double) as kwh_12m,
     cast(t.kwh_12m / nullif(t.months_billed, 0) as double) as kwh_avg_month,
     case when t.kwh_last_3m_year_ago > 0 then t.kwh_last_3m / t.kwh_last_3m_year_ago - 1 end as kwh_growth,
