@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ml.eligibility import RESERVED_SEGMENT_ID, RESERVED_SEGMENT_NAME
 from ml.preprocessing import Preprocessor
 from ml.segment_registry import SegmentRegistry
 from ml.value_index import ValueIndexModel
@@ -54,11 +55,17 @@ class SegmentationModel:
     metrics: dict = field(default_factory=dict)
 
     def segment_names(self) -> dict[str, str]:
-        """Name of every segment id ever issued (retired ones included)."""
-        return {e.segment_id: e.name for e in self.registry.entries}
+        """Name of every segment id ever issued (retired ones included) and the reserved one."""
+        names = {e.segment_id: e.name for e in self.registry.entries}
+        return {RESERVED_SEGMENT_ID: RESERVED_SEGMENT_NAME, **names}
 
-    def segment_strategies(self) -> dict[str, str]:
-        return {e.segment_id: e.strategy for e in self.registry.entries}
+    def segment_strategies(self, default: str = "") -> dict[str, str]:
+        """Strategy of every segment id; the reserved segment gets `default` (the playbook's
+        default rule: nothing is known of it to say more)."""
+        return {
+            RESERVED_SEGMENT_ID: default,
+            **{e.segment_id: e.strategy for e in self.registry.entries},
+        }
 
     def to_json(self) -> str:
         payload = {

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import polars as pl
 
+from ml.eligibility import RESERVED_SEGMENT_ID
 from ml.heatmap import profile_heatmap_png
 from ml.migrations import segment_migrations
 from ml.model import SegmentationModel
-from ml.profiles import profile_table
+from ml.profiles import grouped, profile_table
 from ml.scoring import OUTPUT_COLUMNS, score_customers
 from ml.settings import default_config, merge_config
+from ml.strategies import fitting_segment_strategies
 from ml.training import train_segmentation
 from ml.value_index import weight_rows
 
@@ -55,7 +57,7 @@ def build_segment_profiles(
     as_of_month. Names and strategies come from the model's registry.
     """
     profile_config = config["segmentation"]["profile"]
-    from_scores = [c for c in SCORE_TRAITS if c in scored.columns]
+    from_scores = [c for c in (*SCORE_TRAITS, "recommended_strategy") if c in scored.columns]
     base = features.drop([c for c in from_scores if c in features.columns])
     keys, scored_keys = features.select(KEYS), scored.select(KEYS)
     if (
@@ -72,13 +74,34 @@ def build_segment_profiles(
         frame = base.join(
             scored.select(*KEYS, *from_scores), on=KEYS, how="inner", maintain_order="left"
         )
-    table = profile_table(frame, profile_config)
-    names, strategies = model.segment_names(), model.segment_strategies()
+    # the reserved segment (no recent data) is counted, not profiled: no means, no indices
+    reserved = pl.col("segment_id") == RESERVED_SEGMENT_ID
+    table = profile_table(frame.filter(~reserved), profile_config)
+    counts = grouped(frame, ["as_of_month", "segment_id"], [pl.len().alias("n_customers")])
+    table = pl.concat(
+        [table, counts.filter(reserved).with_columns(pl.col("n_customers").cast(pl.Int64))],
+        how="diagonal",
+    )
+    totals = grouped(frame, ["as_of_month"], [pl.len().alias("month_total")])
+    if "recommended_strategy" in frame.columns:
+        # what most of the segment's customers carry that month, among what fits the segment
+        strategies = fitting_segment_strategies(frame, table, config["strategies"])
+    else:
+        by_id = model.segment_strategies(default=config["strategies"]["rules"][-1]["strategy"])
+        strategies = pl.DataFrame({"segment_id": list(by_id), "strategy": list(by_id.values())})
+    names = model.segment_names()
     first = ["segment_id", "segment_name", "as_of_month"]
-    return table.with_columns(
-        pl.col("segment_id").replace_strict(names, return_dtype=pl.String).alias("segment_name"),
-        pl.col("segment_id").replace_strict(strategies, return_dtype=pl.String).alias("strategy"),
-    ).select(*first, pl.exclude(first))
+    return (
+        table.join(totals, on="as_of_month", how="left")
+        .with_columns((pl.col("n_customers") / pl.col("month_total")).alias("share"))
+        .drop("month_total")
+        .join(strategies, on=[c for c in ("as_of_month", "segment_id") if c in strategies.columns])
+        .with_columns(
+            pl.col("segment_id").replace_strict(names, return_dtype=pl.String).alias("segment_name")
+        )
+        .sort("as_of_month", "segment_id")
+        .select(*first, pl.exclude(first))
+    )
 
 
 def value_index_weights(model: SegmentationModel) -> pl.DataFrame:
@@ -101,11 +124,14 @@ def segmentation_model_row(model: SegmentationModel) -> dict:
         "model_version": model.model_version,
         "trained_at": model.trained_at,
         "as_of_month": model.as_of_month,
+        # the month the model was trained on (the same as as_of_month, named for what it is)
+        "training_month": model.as_of_month,
         "k": model.k,
         "silhouette": m.get("silhouette"),
         "davies_bouldin": m.get("davies_bouldin"),
         "calinski_harabasz": m.get("calinski_harabasz"),
         "n_customers": m.get("n_customers"),
+        "n_not_clustered": m.get("n_not_clustered"),
         "features": ",".join(model.features),
         "stability_ari": m.get("stability_ari"),
         "n_segments_matched": m.get("n_segments_matched"),

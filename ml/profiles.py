@@ -3,15 +3,22 @@
 Grain of the output: one row per segment_id x as_of_month, over the customers scored in that
 month. Traits are configured in `segmentation.profile` (numeric mart or score columns, and
 attribute shares such as share_cash_payers = share of customers whose payment_method is cash).
-index = 100 * segment mean / population mean of the same month; when the population mean is
-0 the index is 100 if the segment mean is 0 too, and null when the population mean is
-negative or the trait is all null.
+Each trait has a mean (`<trait>_mean`) and a robust centre (`<trait>_centre`): the mean of
+the values between the `trim` and 1 - `trim` quantiles of the group (a trimmed mean; 5% a side
+by default) for a numeric trait, the plain share for an attribute share (a 0/1 share has no
+outliers, and trimming would erase a rare attribute). Decision: the index compares centres,
+index = 100 * segment centre / population centre of the same month, so that a few industrial
+customers cannot make the population's kWh, and every household's index, meaningless (with
+means, one 50 GWh customer among 100 households put every household segment at kWh index 2).
+When the population centre is 0 the index is 100 if the segment centre is 0 too, and null when
+the population centre is negative or the trait is all null.
 
 top_traits lists the traits that most distinguish the segment, ranked by |z|, the difference
-of means in population standard deviations, z = (segment mean - population mean) / population
-sd (decision: a log-index ranking let heavy-tailed traits dominate every segment, e.g. kWh when
-a few industrial customers set the population mean, and let a rare attribute shout "x5" when
-5% of a segment has it). Each listed trait shows its ratio index / 100 ("x3.1").
+of centres in population spreads, z = (segment centre - population centre) / population spread,
+the spread being the standard deviation of the population's trimmed values (the sd of all
+values when that is 0; decision: a log-index ranking let heavy-tailed traits dominate every
+segment, and let a rare attribute shout "x5" when 5% of a segment has it). Each listed trait
+shows its ratio index / 100 ("x3.1").
 """
 
 from __future__ import annotations
@@ -54,15 +61,32 @@ def profile_table(frame: pl.DataFrame, profile_config: dict, with_z: bool = Fals
         *[pl.col(c).cast(pl.Float64) for c in numeric],
         *attribute_share_exprs(profile_config),
     )
+    trim = float(profile_config.get("trim", 0.05))
     means = [pl.col(t).mean().alias(f"{t}_mean") for t in traits]
-    sds = [pl.col(t).std(ddof=0).alias(f"{t}_sd") for t in traits]
-    population = grouped(data, ["as_of_month"], [pl.len().alias("month_total"), *means, *sds])
-    population = population.rename({f"{t}_mean": f"{t}_pop" for t in traits})
-    segments = grouped(data, ["as_of_month", "segment_id"], [pl.len().alias("n_customers"), *means])
+    centres = [trimmed(pl.col(t), trim).mean().alias(f"{t}_centre") for t in numeric]
+    centres += [pl.col(t).mean().alias(f"{t}_centre") for t in traits[len(numeric) :]]
+    sds = [
+        pl.coalesce(
+            pl.when(trimmed(pl.col(t), trim).std(ddof=0) > 0).then(
+                trimmed(pl.col(t), trim).std(ddof=0)
+            ),
+            pl.col(t).std(ddof=0),
+        ).alias(f"{t}_sd")
+        for t in numeric
+    ] + [pl.col(t).std(ddof=0).alias(f"{t}_sd") for t in traits[len(numeric) :]]
+    population = grouped(
+        data, ["as_of_month"], [pl.len().alias("month_total"), *means, *centres, *sds]
+    )
+    population = population.rename(
+        {f"{t}_{kind}": f"{t}_pop_{kind}" for t in traits for kind in ("mean", "centre")}
+    )
+    segments = grouped(
+        data, ["as_of_month", "segment_id"], [pl.len().alias("n_customers"), *means, *centres]
+    )
     joined = segments.join(population, on="as_of_month").sort("as_of_month", "segment_id")
     indexes, zs = [], []
     for t in traits:
-        seg, pop, sd = pl.col(f"{t}_mean"), pl.col(f"{t}_pop"), pl.col(f"{t}_sd")
+        seg, pop, sd = pl.col(f"{t}_centre"), pl.col(f"{t}_pop_centre"), pl.col(f"{t}_sd")
         zs.append(pl.when(sd > 0).then((seg - pop) / sd).otherwise(0.0).alias(f"{t}_z"))
         idx = (
             pl.when(pop > 0)
@@ -84,12 +108,21 @@ def profile_table(frame: pl.DataFrame, profile_config: dict, with_z: bool = Fals
         "n_customers",
         "share",
         *[f"{t}_mean" for t in traits],
+        *[f"{t}_centre" for t in traits],
         *[f"{t}_index" for t in traits],
         *[f"{t}_z" for t in traits],
     )
     top = top_traits(table, traits, int(profile_config["top_n"]))
     table = table.with_columns(pl.Series("top_traits", top, dtype=pl.String))
     return table if with_z else table.drop([f"{t}_z" for t in traits])
+
+
+def trimmed(values: pl.Expr, trim: float) -> pl.Expr:
+    """The non-null values between the `trim` and 1 - `trim` quantiles (all when trim is 0)."""
+    if trim <= 0:
+        return values.drop_nulls()
+    low, high = values.quantile(trim, "lower"), values.quantile(1 - trim, "higher")
+    return values.filter((values >= low) & (values <= high))
 
 
 def grouped(data: pl.DataFrame, keys: list[str], aggs: list[pl.Expr]) -> pl.DataFrame:

@@ -10,6 +10,7 @@ import numpy as np
 import polars as pl
 
 from ml.credit import credit_rating_expr
+from ml.eligibility import RESERVED_SEGMENT_ID, segment_reason_expr
 from ml.model import SegmentationModel
 from ml.model_selection import assign_to_centroids
 from ml.satisfaction import (
@@ -35,6 +36,7 @@ OUTPUT_COLUMNS = (
     "customer_class",
     "region",
     "recommended_strategy",
+    "segment_reason",
     "model_version",
 )
 REQUIRED_COLUMNS = ("customer_id", "as_of_month", "customer_class", "region")
@@ -68,9 +70,12 @@ def core_scores(features: pl.DataFrame, model: SegmentationModel, config: dict) 
     scores = value_scores(features, model.value_index)
     sat = config["satisfaction"]
     check_value_levels(model.value_index.tier_names, sat)
+    # customers without enough recent data get the reserved segment, with the reason
+    reason = segment_reason_expr(config["segmentation"]["eligibility"])
     return (
         features.with_columns(
             assign_segments(features, model),
+            reason,
             pl.Series("value_score", scores, dtype=pl.Float64),
             labels_by_position(
                 "value_tier",
@@ -80,7 +85,14 @@ def core_scores(features: pl.DataFrame, model: SegmentationModel, config: dict) 
             satisfaction_expr(sat),
             credit_rating_expr(config["credit"]),
         )
-        .with_columns(value_level_expr(sat), satisfaction_level_expr(sat))
+        .with_columns(
+            pl.when(pl.col("segment_reason").is_null())
+            .then(pl.col("segment_id"))
+            .otherwise(pl.lit(RESERVED_SEGMENT_ID))
+            .alias("segment_id"),
+            value_level_expr(sat),
+            satisfaction_level_expr(sat),
+        )
         .with_columns(value_satisfaction_cell_expr(sat))
     )
 

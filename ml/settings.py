@@ -19,6 +19,22 @@ CONFIG_DIR = Path(__file__).parent / "config"
 SECTIONS = ("segmentation", "value_index", "satisfaction", "credit", "strategies", "naming")
 
 
+DBT_PROJECT_FILE = Path(__file__).parents[1] / "dbt_project" / "dbt_project.yml"
+
+
+def season_months(project_file: Path = DBT_PROJECT_FILE) -> dict[str, list[int]]:
+    """{"winter": [...], "summer": [...]}: the months of year of the mart's kwh_winter_share
+    and kwh_summer_share, read from the dbt var `season_months` (dbt_project.yml), the one home
+    of the setting (a southern utility's winter is [6, 7, 8]). The model records them, so that
+    a "winter-peaking" segment name says which months it means."""
+    project = yaml.safe_load(Path(project_file).read_text(encoding="utf-8"))
+    seasons = project["vars"]["season_months"]
+    out = {name: [int(m) for m in seasons[name]] for name in ("winter", "summer")}
+    if set(out["winter"]) & set(out["summer"]):
+        raise ValueError(f"season_months: winter and summer share months: {out}")
+    return out
+
+
 def default_config() -> dict[str, Any]:
     """Read the packaged YAML defaults, one section per file."""
     config: dict[str, Any] = {}

@@ -5,7 +5,9 @@ are tried in order; the first whose conditions all hold wins, and the last rule 
 conditions, so every customer gets exactly one strategy. Conditions read customer columns
 (mart features and scores) and `segment.<trait>_index`, the profile index of the customer's
 segment at training. A segment's own strategy is its most common customer strategy at
-training (ties: playbook order).
+training (ties: playbook order), among the strategies that fit it (`segment_fit`:
+conditions on the segment's profile indices), and the published one is computed so for every
+month (`fitting_segment_strategies`).
 """
 
 from __future__ import annotations
@@ -101,19 +103,47 @@ def recommend_strategies(
     return labels.gather(positions)
 
 
-def segment_strategies(segment_ids: pl.Series, strategies: pl.Series, config: dict) -> dict:
-    """Most common strategy per segment; ties go to the rule that comes first."""
+def fitting_segment_strategies(
+    customers: pl.DataFrame, profiles: pl.DataFrame, config: dict
+) -> pl.DataFrame:
+    """as_of_month, segment_id, strategy: per segment and month, the strategy most of its
+    customers carry (`customers`: as_of_month, segment_id, recommended_strategy) among those
+    that fit the segment (ties: playbook order). A strategy named in `segment_fit` fits only a
+    segment whose profile row (`profiles`: as_of_month, segment_id, <trait>_index) meets its
+    conditions; a segment without a fitting strategy gets the default rule's.
+
+    Decision: a customer's strategy answers to the customer, a segment's to the segment. Half of
+    a farm segment rated C on punctuality (on-time ratio 0.83, just over the 0.8 cut) made
+    "payment arrangement" the farms' strategy while the segment pays nearly as well as the
+    population (index 90)."""
+    fit = config.get("segment_fit") or {}
+    unknown = set(fit) - set(config["strategies"])
+    if unknown:
+        raise ValueError(f"strategies.segment_fit: {sorted(unknown)} are not described")
     order = {r["strategy"]: i for i, r in reversed(list(enumerate(config["rules"])))}
+    keys = ["as_of_month", "segment_id"]
     counts = (
-        pl.DataFrame({"segment_id": segment_ids, "strategy": strategies})
-        .group_by("segment_id", "strategy")
+        customers.group_by(*keys, "recommended_strategy")
         .len()
+        .rename({"recommended_strategy": "strategy"})
+    )
+    read = sorted({f for conds in fit.values() for f in conds})
+    missing = [f for f in read if f not in profiles.columns]
+    if missing:
+        raise ValueError(f"strategies.segment_fit: profiles lack {missing}")
+    counts = counts.join(profiles.select(*keys, *read), on=keys, how="left")
+    fits = pl.lit(True)
+    for strategy, conds in fit.items():
+        holds = pl.all_horizontal([_condition(f, spec) for f, spec in conds.items()])
+        fits = pl.when(pl.col("strategy") == strategy).then(holds).otherwise(fits)
+    best = (
+        counts.filter(fits)
         .with_columns(pl.col("strategy").replace_strict(order, return_dtype=pl.Int64).alias("o"))
-        .sort("segment_id", "len", "o", descending=[False, True, False])
-    )
-    return dict(
-        counts.group_by("segment_id", maintain_order=True)
+        .sort(*keys, "len", "o", descending=[False, False, True, False])
+        .group_by(keys, maintain_order=True)
         .first()
-        .select("segment_id", "strategy")
-        .iter_rows()
+        .select(*keys, "strategy")
     )
+    every = customers.select(keys).unique().sort(keys)
+    default = config["rules"][-1]["strategy"]
+    return every.join(best, on=keys, how="left").with_columns(pl.col("strategy").fill_null(default))

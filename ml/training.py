@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from ml.eligibility import clusterable
 from ml.explain import fit_surrogate
 from ml.feature_catalog import LOG_FEATURES, SEGMENTATION_FEATURES
 from ml.model import SegmentationModel
@@ -21,7 +22,8 @@ from ml.preprocessing import Preprocessor, fit_preprocessor, numeric_matrix, unu
 from ml.profiles import profile_table, trait_names
 from ml.scoring import assign_segments, core_scores
 from ml.segment_registry import SegmentRegistry, assign_stable_segment_ids, stability_ari
-from ml.strategies import recommend_strategies, segment_strategies
+from ml.settings import season_months
+from ml.strategies import fitting_segment_strategies, recommend_strategies
 from ml.value_index import fit_value_index
 
 
@@ -56,8 +58,18 @@ def train_segmentation(
     model_version: str,
     trained_at: str,
 ) -> SegmentationModel:
-    """Train on one month of the mart; ids, names and strategies follow `previous`."""
+    """Train on one month of the mart; ids, names and strategies follow `previous`.
+
+    Only the customers with enough recent data are trained on (ml/eligibility.py); the others
+    are counted in metrics.n_not_clustered."""
     as_of_month = _check_training_frame(features)
+    n_all = features.height
+    features = clusterable(features, config)
+    if features.height < 3:
+        raise ValueError(
+            f"train_segmentation: {features.height} of {n_all} customers in {as_of_month} have "
+            "enough recent data to be clustered (segmentation.eligibility); at least 3 needed"
+        )
     seg = config["segmentation"]
     requested = list(seg["features"] or SEGMENTATION_FEATURES)
     dropped = unusable_features(features, requested, float(seg["min_feature_coverage"]))
@@ -93,25 +105,43 @@ def train_segmentation(
     rows = list(profile.iter_rows(named=True))
     model.segment_traits = {r["segment_id"]: {t: r[f"{t}_index"] for t in traits} for r in rows}
     z_scores = {r["segment_id"]: {t: r[f"{t}_z"] for t in traits} for r in rows}
-    _describe_new_segments(model, core, z_scores, config)
+    _describe_new_segments(model, core, profile, z_scores, config)
     model.metrics = _metrics(model, clustering, x, features, core, previous, dropped, seg)
+    model.metrics["n_not_clustered"] = n_all - features.height
+    model.metrics["season_months"] = season_months()
     return model
 
 
 def _describe_new_segments(
-    model: SegmentationModel, core: pl.DataFrame, z_scores: dict, config: dict
+    model: SegmentationModel,
+    core: pl.DataFrame,
+    profile: pl.DataFrame,
+    z_scores: dict,
+    config: dict,
 ) -> None:
-    """Name new segments (unique among the model's segments) and give them a strategy."""
+    """Name new segments (unique among the model's segments); give every current segment the
+    strategy most of its customers carry among those that fit it (a kept segment's strategy
+    follows its customers, its name stays)."""
     strategies = recommend_strategies(core, model.segment_traits, config["strategies"])
-    by_segment = segment_strategies(core["segment_id"], strategies, config["strategies"])
+    by_segment = dict(
+        fitting_segment_strategies(
+            core.select("as_of_month", "segment_id").with_columns(strategies),
+            profile,
+            config["strategies"],
+        )
+        .select("segment_id", "strategy")
+        .iter_rows()
+    )
     current = [model.cluster_to_segment[i] for i in range(model.k)]
     fresh = [s for s in current if model.registry.get(s).created_in == model.model_version]
     taken = {model.registry.get(s).name for s in current if s not in fresh}
     registry = model.registry
+    for sid in current:
+        registry = registry.with_updates(sid, strategy=by_segment.get(sid, ""))
     for sid in fresh:
         name = segment_name(z_scores.get(sid, {}), config["naming"], taken, sid)
         taken.add(name)
-        registry = registry.with_updates(sid, name=name, strategy=by_segment.get(sid, ""))
+        registry = registry.with_updates(sid, name=name)
     model.registry = registry
 
 

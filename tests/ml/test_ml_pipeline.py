@@ -7,6 +7,7 @@ import polars as pl
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
+from ml.eligibility import RESERVED_SEGMENT_ID, RESERVED_SEGMENT_NAME
 from ml.pipeline import (
     OUTPUT_COLUMNS,
     SegmentationModel,
@@ -37,7 +38,9 @@ def test_scored_frame_has_exactly_the_published_columns(planted, scored):
     assert tuple(scored.columns) == OUTPUT_COLUMNS
     assert scored.height == planted.height
     assert scored["customer_id"].to_list() == planted["customer_id"].to_list()
-    assert scored.null_count().sum_horizontal().item() == 0
+    # segment_reason is null for every clustered customer (all of them here)
+    assert scored.drop("segment_reason").null_count().sum_horizontal().item() == 0
+    assert scored["segment_reason"].null_count() == scored.height
     assert scored["value_score"].is_between(0, 100).all()
     assert scored["satisfaction_score"].is_between(0, 100).all()
     assert set(scored["credit_rating"]) <= {"A", "B", "C", "D"}
@@ -257,7 +260,8 @@ def test_all_null_and_constant_features_are_dropped_with_a_note(planted, config)
     assert model.metrics["dropped_features"]["tou_peak_share"] == "all null"
     assert model.metrics["dropped_features"]["kwh_winter_share"] == "constant"
     assert "tou_peak_share" not in model.features
-    assert score_customers(broken, model, config).null_count().sum_horizontal().item() == 0
+    scored = score_customers(broken, model, config).drop("segment_reason")
+    assert scored.null_count().sum_horizontal().item() == 0
 
 
 def test_small_ami_like_dataset_trains(make_features, config):
@@ -326,3 +330,54 @@ def test_model_json_from_another_schema_version_is_refused(trained):
     payload["schema_version"] = 0
     with pytest.raises(ValueError, match="schema_version"):
         SegmentationModel.from_json(json.dumps(payload))
+
+
+def test_customers_without_recent_data_get_the_reserved_segment(planted, trained, config):
+    """No bill in the last 3 months, or fewer than 3 billed months in 12: not clustered, the
+    reserved segment with a reason; left out of training and of the profile indices, counted."""
+    stale = planted.with_columns(
+        pl.when(pl.int_range(pl.len()) < 30)
+        .then(pl.lit(3))  # last bill 3 months ago
+        .when(pl.int_range(pl.len()) < 40)
+        .then(pl.lit(None))  # no bill in the window
+        .otherwise(pl.col("months_since_last_bill"))
+        .alias("months_since_last_bill"),
+        pl.when(pl.int_range(pl.len()).is_between(40, 59))
+        .then(pl.lit(2))
+        .otherwise(pl.col("months_billed"))
+        .alias("months_billed"),
+    )
+    model = train_segmentation(stale, config, None, "v-stale", "t")
+    assert model.metrics["n_customers"] == planted.height - 60
+    assert model.metrics["n_not_clustered"] == 60
+    scored = score_customers(stale, model, config)
+    reserved = scored.filter(pl.col("segment_id") == RESERVED_SEGMENT_ID)
+    assert reserved.height == 60
+    assert set(reserved["segment_name"]) == {RESERVED_SEGMENT_NAME}
+    assert reserved["segment_reason"].value_counts(sort=True).rows() == [
+        ("no bill in the last 3 months", 40),
+        ("fewer than 3 billed months in the last 12", 20),
+    ]
+    profiles = build_segment_profiles(stale, scored, model, config)
+    row = profiles.filter(pl.col("segment_id") == RESERVED_SEGMENT_ID).row(0, named=True)
+    assert row["n_customers"] == 60 and row["share"] == pytest.approx(0.06)
+    assert row["segment_name"] == RESERVED_SEGMENT_NAME
+    assert row["kwh_avg_month_index"] is None and row["kwh_avg_month_mean"] is None
+    assert profiles["share"].sum() == pytest.approx(1.0)
+    # the thresholds are configurable
+    lenient = load_config({"segmentation": {"eligibility": {"recent_bill_months": 4}}})
+    rescored = score_customers(stale, model, lenient)
+    assert (rescored["segment_id"] == RESERVED_SEGMENT_ID).sum() == 30
+
+
+def test_profile_strategy_is_what_most_of_the_segment_carries(planted, trained, config, scored):
+    profiles = build_segment_profiles(planted, scored, trained, config)
+    for row in profiles.iter_rows(named=True):
+        carried = scored.filter(pl.col("segment_id") == row["segment_id"])["recommended_strategy"]
+        counts = carried.value_counts(sort=True)
+        assert (
+            row["strategy"]
+            in counts.filter(pl.col("count") == counts["count"].max())[
+                "recommended_strategy"
+            ].to_list()
+        )

@@ -42,12 +42,34 @@ def test_whole_population_as_one_segment_has_index_100(planted, profile_config):
     assert values[~(values != values)] == pytest.approx(100.0)  # every defined index is 100
 
 
-def test_share_weighted_indexes_average_to_100(planted, profile_config):
-    table = profile_table(
-        two_months(planted).filter(pl.col("as_of_month") == "2024-05"), profile_config
+def test_share_weighted_means_are_the_population_mean(planted, profile_config):
+    may = two_months(planted).filter(pl.col("as_of_month") == "2024-05")
+    table = profile_table(may, profile_config)
+    for trait in ["kwh_avg_month", "n_complaints", "tenure_months"]:
+        assert (table["share"] * table[f"{trait}_mean"]).sum() == pytest.approx(may[trait].mean())
+    # an attribute share's centre is its share: its indices average to 100
+    assert (table["share"] * table["share_solar_index"]).sum() == pytest.approx(100.0)
+
+
+def test_one_huge_customer_does_not_make_the_population_centre_meaningless(profile_config):
+    """100 households of ~500 kWh and one 50 GWh customer: with means, the household segment's
+    kWh index was 2; the trimmed centre keeps it near 100."""
+    config = {**profile_config, "traits": ["kwh_avg_month"], "attribute_shares": {}}
+    kwh = [400.0 + 2 * i for i in range(100)] + [50e6]
+    frame = pl.DataFrame(
+        {
+            "segment_id": ["homes"] * 100 + ["plant"],
+            "as_of_month": ["2024-05"] * 101,
+            "kwh_avg_month": kwh,
+        }
     )
-    for trait in ["kwh_avg_month", "share_solar", "n_complaints", "tenure_months"]:
-        assert (table["share"] * table[f"{trait}_index"]).sum() == pytest.approx(100.0)
+    table = profile_table(frame, config, with_z=True)
+    homes = table.filter(pl.col("segment_id") == "homes").row(0, named=True)
+    assert homes["kwh_avg_month_mean"] == pytest.approx(499.0)
+    assert 95 < homes["kwh_avg_month_index"] < 105
+    assert abs(homes["kwh_avg_month_z"]) < 0.1
+    plant = table.filter(pl.col("segment_id") == "plant").row(0, named=True)
+    assert plant["kwh_avg_month_index"] > 10_000
 
 
 def test_attribute_shares_and_means(planted, profile_config):
@@ -70,7 +92,7 @@ def test_top_traits_name_the_planted_differences(planted, profile_config):
         .select("segment_id", "top_traits")
         .iter_rows()
     )
-    assert top["solar"].startswith("share_solar x5.0")
+    assert "share_solar x5.0" in top["solar"]
     assert "share_industrial x5.0" in top["industrial"]
     assert all(len(t.split("; ")) == profile_config["top_n"] for t in top.values())
 

@@ -4,7 +4,7 @@ import polars as pl
 import pytest
 
 from ml.pipeline import load_config
-from ml.strategies import recommend_strategies, segment_strategies
+from ml.strategies import fitting_segment_strategies, recommend_strategies
 
 BASE = {
     "segment_id": "S01",
@@ -88,18 +88,39 @@ def test_playbook_validation(config):
         recommend(undescribed, {})
 
 
-def test_segment_strategy_is_the_most_common_with_ties_to_rule_order(config):
-    ids = pl.Series(["S01", "S01", "S01", "S02", "S02"])
-    strategies = pl.Series(
-        [
-            "standard_service",
-            "solar_storage_advisory",
-            "solar_storage_advisory",
-            "standard_service",
-            "dedicated_account_manager",
-        ]
+def test_segment_strategy_is_the_most_common_that_fits_with_ties_to_rule_order(config):
+    customers = pl.DataFrame(
+        {
+            "as_of_month": "2024-06",
+            "segment_id": ["S01"] * 3 + ["S02"] * 2 + ["S03"] * 5,
+            "recommended_strategy": [
+                "standard_service",
+                "solar_storage_advisory",
+                "solar_storage_advisory",
+                "standard_service",
+                "solar_storage_advisory",
+                # farms: most are just under a credit cut, but the segment pays on time
+                *["payment_arrangement_budget_billing"] * 3,
+                *["digital_self_service"] * 2,
+            ],
+        }
     )
-    assert segment_strategies(ids, strategies, config["strategies"]) == {
+    profiles = pl.DataFrame(
+        {
+            "as_of_month": "2024-06",
+            "segment_id": ["S01", "S02", "S03"],
+            "on_time_payment_ratio_index": [100.0, 40.0, 92.0],
+            "value_score_index": [100.0, 100.0, 100.0],
+        }
+    )
+    got = fitting_segment_strategies(customers, profiles, config["strategies"])
+    assert dict(got.select("segment_id", "strategy").iter_rows()) == {
         "S01": "solar_storage_advisory",
-        "S02": "dedicated_account_manager",
+        "S02": "solar_storage_advisory",  # a tie: the rule that comes first
+        "S03": "digital_self_service",  # pays on time (index 92): no payment arrangement
     }
+    late = profiles.with_columns(pl.lit(60.0).alias("on_time_payment_ratio_index"))
+    got = fitting_segment_strategies(customers, late, config["strategies"])
+    assert got.filter(pl.col("segment_id") == "S03")["strategy"][0] == (
+        "payment_arrangement_budget_billing"
+    )

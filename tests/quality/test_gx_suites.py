@@ -60,6 +60,7 @@ def segments(n: int = 200) -> pd.DataFrame:
             "customer_class": "residential",
             "region": "Northport",
             "recommended_strategy": "standard_service",
+            "segment_reason": None,
             "model_version": "v1",
         }
     )
@@ -184,6 +185,16 @@ def test_segment_share_failure_names_the_segments_outside_the_bounds():
     ]
     assert share.sample == ["S01: 99.5000%"]
     assert share.unexpected_count == 1  # S02 holds exactly 0.5%: inside the bounds
+
+
+def test_the_reserved_segment_may_be_any_size():
+    """S00 (insufficient recent data) is not a cluster: 1 customer of 400 passes the shares."""
+    frame = segments(400).assign(
+        segment_id=["S00"] + ["S01"] * 200 + ["S02"] * 199,
+        segment_reason=["no bill in the last 3 months"] + [None] * 399,
+    )
+    result = validate_frame(load_suite("published_customer_segments"), frame)
+    assert "expect_column_value_shares_to_be_between:segment_id" not in failed(result)
 
 
 def test_a_few_bad_rows_of_a_small_load_warn_while_a_broken_extract_blocks():

@@ -74,6 +74,7 @@ SEGMENT_COLUMNS = (
     "customer_class",
     "region",
     "recommended_strategy",
+    "segment_reason",
     "model_version",
 )
 

@@ -10,6 +10,7 @@ import dagster as dg
 import duckdb
 import polars as pl
 
+from ml.eligibility import training_month
 from ml.model import SegmentationModel
 from ml.pipeline import (
     build_segment_profiles,
@@ -28,7 +29,7 @@ from orchestration.defs.segmentation.model_store import (
 )
 from orchestration.defs.segmentation.warehouse_io import (
     feature_months,
-    latest_feature_month,
+    month_coverage,
     read_features,
     replace_months,
     upsert_rows,
@@ -50,6 +51,7 @@ SEGMENTATION_MODELS_TYPES = {
     "davies_bouldin": pl.Float64,
     "calinski_harabasz": pl.Float64,
     "n_customers": pl.Int64,
+    "n_not_clustered": pl.Int64,
     "stability_ari": pl.Float64,
     "n_segments_matched": pl.Int64,
     "n_segments_new": pl.Int64,
@@ -59,7 +61,8 @@ SEGMENTATION_MODELS_TYPES = {
 
 
 class TrainConfig(dg.Config):
-    """Which month to train on (default: the latest in the mart) and an optional fixed k."""
+    """Which month to train on (default: the latest month in which enough of the customers have
+    recent data, `segmentation.min_training_coverage`) and an optional fixed k."""
 
     as_of_month: str = ""
     fixed_k: int = 0
@@ -121,7 +124,9 @@ def segmentation_model(
     overrides = {"segmentation": {"fixed_k": config.fixed_k}} if config.fixed_k else None
     ml_config = load_config(overrides)
     with gridseg.warehouse() as conn:
-        month = config.as_of_month or latest_feature_month(conn)
+        coverage = month_coverage(conn, ml_config["segmentation"]["eligibility"])
+        min_coverage = float(ml_config["segmentation"]["min_training_coverage"])
+        month = config.as_of_month or training_month(coverage, min_coverage)
         if not month:
             raise dg.Failure("marts.customer_features is empty: materialise the dbt assets first")
         features = read_features(conn, month)
@@ -145,6 +150,7 @@ def segmentation_model(
         metadata={
             "model_version": version,
             "as_of_month": month,
+            "training_coverage": dict(coverage).get(month),
             "k": model.k,
             "n_customers": features.height,
             "silhouette": metrics.get("silhouette"),

@@ -28,8 +28,15 @@ def feature_months(conn: duckdb.DuckDBPyConnection, min_month: str, max_month: s
     return [r[0] for r in rows]
 
 
-def latest_feature_month(conn: duckdb.DuckDBPyConnection) -> str | None:
-    return conn.execute(f"select max(as_of_month) from {FEATURES_TABLE}").fetchall()[0][0]
+def month_coverage(conn: duckdb.DuckDBPyConnection, eligibility: dict) -> list[tuple[str, float]]:
+    """(as_of_month, share of its customers with enough recent data to be clustered) per month
+    of the mart, oldest first (the rule of ml/eligibility.py, counted in DuckDB)."""
+    rows = conn.execute(
+        f"select as_of_month, avg(case when months_since_last_bill < ? and months_billed >= ?"
+        f" then 1.0 else 0.0 end) from {FEATURES_TABLE} group by 1 order by 1",
+        [int(eligibility["recent_bill_months"]), int(eligibility["min_billed_months"])],
+    ).fetchall()
+    return [(month, float(share)) for month, share in rows]
 
 
 def replace_months(
