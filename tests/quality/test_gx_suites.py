@@ -210,3 +210,19 @@ def test_a_few_bad_rows_of_a_small_load_warn_while_a_broken_extract_blocks():
     assert [f.column for f in blocking_failures(result.failures)] == ["status"]
     empty = validate_frame(load_suite("raw_bills"), bills().iloc[0:0])
     assert blocking_failures(empty.failures), "rules without mostly always block"
+
+
+def test_one_bad_number_in_a_tiny_re_send_never_blocks():
+    """A re-send of 3 bills, one with kWh NaN, is 33% bad: still one bad row, which staging
+    quarantines. Fewer than MIN_BLOCKING_ROWS failed rows never block; as many, all bad, do."""
+    from orchestration.defs.quality.blocking import MIN_BLOCKING_ROWS, blocking_failures
+
+    resend = bills(3)
+    resend["kwh_total"] = resend["kwh_total"].astype(object)
+    resend.loc[1, "kwh_total"] = "NaN"
+    result = validate_frame(load_suite("raw_bills"), resend)
+    assert not result.success and blocking_failures(result.failures) == []
+    spoiled = bills(MIN_BLOCKING_ROWS)
+    spoiled["status"] = "paid"
+    result = validate_frame(load_suite("raw_bills"), spoiled)
+    assert [f.column for f in blocking_failures(result.failures)] == ["status"]
