@@ -140,7 +140,9 @@ def preprocessed(frame: pl.DataFrame, section: dict) -> np.ndarray:
     """The frame's clustering matrix as training builds it (usable features, preprocessing)."""
     used = list(section["features"] or SEGMENTATION_FEATURES)
     used = [f for f in used if f not in unusable_features(frame, used, 0.5)]
-    prep, _ = fit_preprocessor(frame, used, LOG_FEATURES, float(section["clip"]))
+    prep, _ = fit_preprocessor(
+        frame, used, LOG_FEATURES, float(section["clip"]), section.get("feature_caps")
+    )
     return prep.transform(frame)
 
 

@@ -36,12 +36,17 @@ NUMERIC_FEATURES = (
     # are the dbt var season_months (default Dec-Feb and Jun-Aug), see ml.settings.season_months
     "kwh_winter_share",
     "kwh_summer_share",  # share of kWh billed in the summer months
+    # mean kWh of the window's billed winter (summer) months / mean kWh of its billed months:
+    # 1 without a seasonal peak; null without a billed month of the season
+    "kwh_winter_ratio",
+    "kwh_summer_ratio",
     "kwh_volatility",  # coefficient of variation of monthly kWh
     "tou_peak_share",  # peak kWh / TOU-split kWh; nullable (no TOU bills)
     "tou_offpeak_share",  # off-peak (valley) kWh / TOU-split kWh; nullable
     "max_demand_kw",  # nullable (not demand-metered)
     "capacity_utilisation",  # mean kW / contracted kVA; nullable
     "revenue_12m",  # billed amount
+    "revenue_avg_month",  # billed amount per billed month; null when the window holds no bill
     "avg_price_per_kwh",  # revenue / kWh; nullable when kWh <= 0
     "net_export_months",  # months with negative net kWh (solar export)
     "estimated_bill_share",
@@ -80,16 +85,21 @@ NUMERIC_FEATURES = (
 # numeric features the split rule reaches an ARI of 0.74 against the planted archetypes, with
 # these 0.91 (bench/segmentation_quality.py, docs/segmentation.md). Heavy-tailed counts and
 # money are log1p-transformed before robust scaling (LOG_FEATURES).
+# Consumption and revenue enter as averages per billed month, not as 12-month sums, and the
+# seasons as ratios of a season month's mean to the window's, not as shares: a sum grows with
+# the length of a customer's history, and a share depends on how many months of the season a
+# short history holds, so a model scoring a month early in the history (or a customer in their
+# first year) saw every customer as small, or as winter-peaking (issue 22, item 5). Tenure is
+# capped for the same reason (segmentation.feature_caps).
 SEGMENTATION_FEATURES = (
     "tenure_months",
-    "kwh_12m",
     "kwh_avg_month",
     "kwh_seasonality",
-    "kwh_winter_share",
-    "kwh_summer_share",
+    "kwh_winter_ratio",
+    "kwh_summer_ratio",
     "kwh_volatility",
     "tou_peak_share",
-    "revenue_12m",
+    "revenue_avg_month",
     "avg_price_per_kwh",
     "net_export_months",
     "on_time_payment_ratio",
@@ -115,6 +125,7 @@ LOG_FEATURES = (
     "kwh_12m",
     "kwh_avg_month",
     "revenue_12m",
+    "revenue_avg_month",
     "max_demand_kw",
     "contracted_capacity_kva",
     "arrears_over_60d",

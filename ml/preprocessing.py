@@ -1,4 +1,5 @@
-"""Preprocessing of the clustering features: median impute -> signed log1p -> robust scale -> clip.
+"""Preprocessing of the clustering features: cap -> median impute -> signed log1p -> robust scale
+-> clip.
 
 Grain: one row per customer, one column per selected numeric feature. The scikit-learn
 Pipeline is what fits; its fitted numbers are then exported to a JSON-able dict and every
@@ -8,6 +9,12 @@ numbers in NumPy, so that a reloaded model transforms bit-identically to the fit
 Decision: a feature whose interquartile range is 0 after the log (sparse counts such as
 arrears or complaints: most customers have 0) is scaled by its standard deviation instead of
 by 1, so that its non-zero values do not all hit the clip bound; a constant feature gets 1.
+
+Decision: a feature may have a cap in raw units (`segmentation.feature_caps`, e.g. tenure at
+240 months), applied before everything else, at training and at scoring: among long-standing
+customers, 30 years of tenure against 40 says nothing about behaviour. The scale is fitted on
+the capped values, so a cap that most customers reach shrinks the scale and magnifies the rest
+(see segmentation.yaml). A model saved before caps existed loads without any.
 """
 
 from __future__ import annotations
@@ -53,6 +60,24 @@ def _log_columns(x: np.ndarray, mask: Sequence[bool]) -> np.ndarray:
     return _log_in_place(np.array(x, dtype=float, copy=True), mask)
 
 
+def _cap_in_place(x: np.ndarray, caps: Sequence[float | None]) -> np.ndarray:
+    """`x` with column j limited to caps[j] from above, in place (None: no cap; NaN stays)."""
+    for j, cap in enumerate(caps):
+        if cap is not None:
+            np.minimum(x[:, j], cap, out=x[:, j])
+    return x
+
+
+def _cap_columns(x: np.ndarray, caps: Sequence[float | None]) -> np.ndarray:
+    return _cap_in_place(np.array(x, dtype=float, copy=True), caps)
+
+
+def feature_caps(features: Sequence[str], caps: dict | None) -> tuple[float | None, ...]:
+    """One cap per feature from the {feature: cap} configuration (None where there is none)."""
+    caps = caps or {}
+    return tuple(None if caps.get(f) is None else float(caps[f]) for f in features)
+
+
 def numeric_matrix(frame: pl.DataFrame, features: Sequence[str]) -> np.ndarray:
     """The named columns as a float64 (n x d) array, nulls as NaN."""
     missing = [f for f in features if f not in frame.columns]
@@ -64,10 +89,15 @@ def numeric_matrix(frame: pl.DataFrame, features: Sequence[str]) -> np.ndarray:
     return np.asarray(cols, dtype=np.float64).reshape(frame.height, len(features))
 
 
-def build_pipeline(log_mask: Sequence[bool], clip: float) -> Pipeline:
-    """The unfitted scikit-learn Pipeline (impute, signed log1p on `log_mask`, scale, clip)."""
+def build_pipeline(
+    log_mask: Sequence[bool], clip: float, caps: Sequence[float | None] | None = None
+) -> Pipeline:
+    """The unfitted scikit-learn Pipeline (cap, impute, signed log1p on `log_mask`, scale,
+    clip)."""
+    caps = list(caps) if caps is not None else [None] * len(log_mask)
     return Pipeline(
         [
+            ("cap", FunctionTransformer(_cap_columns, kw_args={"caps": caps})),
             ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
             ("log", FunctionTransformer(_log_columns, kw_args={"mask": list(log_mask)})),
             ("scale", RobustScaler()),
@@ -86,6 +116,11 @@ class Preprocessor:
     centers: tuple[float, ...]  # after the log
     scales: tuple[float, ...]
     clip: float
+    caps: tuple[float | None, ...] = ()  # raw units, applied first; () or None: no cap
+
+    def __post_init__(self) -> None:
+        if not self.caps:
+            object.__setattr__(self, "caps", (None,) * len(self.features))
 
     def transform_matrix(self, raw: np.ndarray) -> np.ndarray:
         """Raw (n x d) array with NaN -> preprocessed (n x d) array.
@@ -93,7 +128,8 @@ class Preprocessor:
         The same operations as the fitted Pipeline, element by element (so the same bits), done
         in place on one copy: at 1M customers, the temporaries of the whole-array expressions
         cost more than the arithmetic."""
-        x = _log_in_place(filled(raw, self.medians), self.log_mask)
+        # capped after the fill (the medians are of capped values, so at most the caps): one copy
+        x = _log_in_place(_cap_in_place(filled(raw, self.medians), self.caps), self.log_mask)
         np.subtract(x, np.asarray(self.centers, dtype=np.float64), out=x)
         np.divide(x, np.asarray(self.scales, dtype=np.float64), out=x)
         return np.clip(x, -self.clip, self.clip, out=x)
@@ -117,6 +153,7 @@ class Preprocessor:
             "centers": list(self.centers),
             "scales": list(self.scales),
             "clip": self.clip,
+            "caps": list(self.caps),
         }
 
     @classmethod
@@ -128,6 +165,8 @@ class Preprocessor:
             centers=tuple(float(v) for v in d["centers"]),
             scales=tuple(float(v) for v in d["scales"]),
             clip=float(d["clip"]),
+            # models saved before caps existed have none
+            caps=tuple(None if v is None else float(v) for v in d.get("caps") or ()),
         )
 
 
@@ -136,16 +175,20 @@ def fit_preprocessor(
     features: Sequence[str],
     log_features: Sequence[str],
     clip: float = 5.0,
+    caps: dict | None = None,
 ) -> tuple[Preprocessor, Pipeline]:
     """Fit the Pipeline on `features` of `frame`; return its exported numbers and itself.
+
+    `caps` maps a feature to its cap in raw units (features without one are not capped).
 
     An all-null feature imputes to 0. The scaler's center and scale are fitted on the observed
     (non-null) values, then written back into the fitted RobustScaler together with the zero-IQR
     fallback, so that the returned Pipeline and Preprocessor transform identically.
     """
-    raw = numeric_matrix(frame, features)
+    cap_values = feature_caps(features, caps)
+    raw = _cap_columns(numeric_matrix(frame, features), cap_values)
     log_mask = [f in set(log_features) for f in features]
-    pipeline = build_pipeline(log_mask, clip).fit(raw)
+    pipeline = build_pipeline(log_mask, clip, cap_values).fit(raw)
     imputer: SimpleImputer = pipeline.named_steps["impute"]
     scaler: RobustScaler = pipeline.named_steps["scale"]
     # Scale statistics come from the observed values only (RobustScaler ignores NaN): fitted
@@ -164,6 +207,7 @@ def fit_preprocessor(
         centers=tuple(float(v) for v in scaler.center_),
         scales=tuple(float(v) for v in scales),
         clip=float(clip),
+        caps=cap_values,
     )
     return params, pipeline
 

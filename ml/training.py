@@ -76,7 +76,13 @@ def train_segmentation(
     used = [f for f in requested if f not in dropped]
     if not used:
         raise ValueError(f"train_segmentation: no usable feature (dropped: {dropped})")
-    prep, _ = fit_preprocessor(features, used, seg["log_features"] or LOG_FEATURES, seg["clip"])
+    prep, _ = fit_preprocessor(
+        features,
+        used,
+        seg["log_features"] or LOG_FEATURES,
+        seg["clip"],
+        seg.get("feature_caps"),
+    )
     x = prep.transform(features)
     clustering = cluster_customers(x, seg, previous.k if previous else None)
     raw_centroids = prep.inverse_transform(clustering.centroids)

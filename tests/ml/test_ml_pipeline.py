@@ -252,13 +252,13 @@ def test_rules_markdown_lists_every_segment(trained):
 def test_all_null_and_constant_features_are_dropped_with_a_note(planted, config):
     broken = planted.with_columns(
         pl.lit(None, dtype=pl.Float64).alias("tou_peak_share"),
-        pl.lit(0.3).alias("kwh_winter_share"),
+        pl.lit(1.2).alias("kwh_winter_ratio"),
         pl.lit(None).alias("kwh_growth"),
         pl.lit(None).alias("survey_satisfaction"),
     )
     model = train_segmentation(broken, config, None, "v1", TRAINED_AT)
     assert model.metrics["dropped_features"]["tou_peak_share"] == "all null"
-    assert model.metrics["dropped_features"]["kwh_winter_share"] == "constant"
+    assert model.metrics["dropped_features"]["kwh_winter_ratio"] == "constant"
     assert "tou_peak_share" not in model.features
     scored = score_customers(broken, model, config).drop("segment_reason")
     assert scored.null_count().sum_horizontal().item() == 0

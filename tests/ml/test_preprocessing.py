@@ -39,7 +39,30 @@ def test_exported_numbers_transform_exactly_like_the_fitted_pipeline(frame):
     params, pipeline = fit_preprocessor(frame, FEATURES, ["kwh", "arrears"], clip=5.0)
     raw = numeric_matrix(frame, FEATURES)
     np.testing.assert_array_equal(params.transform(frame), pipeline.transform(raw))
-    assert [name for name, _ in pipeline.steps] == ["impute", "log", "scale", "clip"]
+    assert [name for name, _ in pipeline.steps] == ["cap", "impute", "log", "scale", "clip"]
+
+
+def test_caps_apply_before_everything_and_are_kept_in_the_json(frame):
+    caps = {"kwh": 500.0, "share": None}
+    params, pipeline = fit_preprocessor(frame, FEATURES, ["kwh", "arrears"], caps=caps)
+    assert params.caps == (500.0, None, None, None, None, None)
+    raw = numeric_matrix(frame, FEATURES)
+    np.testing.assert_array_equal(params.transform(frame), pipeline.transform(raw))
+    # every customer above the cap looks like one at the cap, at fitting and at scoring
+    above = frame.filter(pl.col("kwh") > 500)
+    at_cap = above.with_columns(pl.lit(500.0).alias("kwh"))
+    np.testing.assert_array_equal(params.transform(above), params.transform(at_cap))
+    assert params.medians[0] <= 500.0
+    again = Preprocessor.from_dict(json.loads(json.dumps(params.to_dict())))
+    assert again == params
+
+
+def test_a_model_saved_before_caps_loads_without_any(frame):
+    params, _ = fit_preprocessor(frame, FEATURES, ["kwh", "arrears"])
+    older = {k: v for k, v in params.to_dict().items() if k != "caps"}
+    loaded = Preprocessor.from_dict(older)
+    assert loaded.caps == (None,) * len(FEATURES)
+    np.testing.assert_array_equal(loaded.transform(frame), params.transform(frame))
 
 
 def test_dict_round_trip_through_json_is_bit_identical(frame):

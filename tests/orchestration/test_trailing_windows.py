@@ -261,6 +261,10 @@ def test_model_matches_sql_window_functions(tmp_path):
                     as months_since_last_bill,
                 max(kwh) over w as kwh_max,
                 sum(case when month_index % 12 + 1 in (12, 1, 2) then kwh end) over w as kwh_winter,
+                count(case when month_index % 12 + 1 in (12, 1, 2) then kwh end) over w
+                    as winter_months_billed,
+                count(case when month_index % 12 + 1 in (6, 7, 8) then kwh end) over w
+                    as summer_months_billed,
                 max(max_demand_kw) over w as max_demand_kw,
                 sum(amount_billed) over w as amount_billed_12m,
                 sum(kwh) over (partition by customer_id order by month_index
@@ -287,6 +291,8 @@ def test_model_matches_sql_window_functions(tmp_path):
         "months_since_last_bill",
         "kwh_max",
         "kwh_winter",
+        "winter_months_billed",
+        "summer_months_billed",
         "max_demand_kw",
         "amount_billed_12m",
         "kwh_last_3m",
@@ -322,12 +328,14 @@ def test_season_months_follow_the_config(tmp_path):
     run_model(con, table="north")
     run_model(con, table="south", winter_months="6,7,8", summer_months="12,1,2")
     pairs = con.execute(
-        "select n.kwh_winter, n.kwh_summer, s.kwh_winter, s.kwh_summer from north as n"
-        " join south as s using (customer_id, as_of_month)"
+        "select n.kwh_winter, n.kwh_summer, s.kwh_winter, s.kwh_summer,"
+        " n.winter_months_billed, n.summer_months_billed, s.winter_months_billed,"
+        " s.summer_months_billed from north as n join south as s using (customer_id, as_of_month)"
     ).fetchall()
     assert len(pairs) == 40 * 16
-    assert all(nw == ss and ns == sw for nw, ns, sw, ss in pairs)
-    assert any(nw != ns for nw, ns, _, _ in pairs)
+    assert all(row[0] == row[3] and row[1] == row[2] for row in pairs)
+    assert all(row[4] == row[7] and row[5] == row[6] for row in pairs)
+    assert any(row[0] != row[1] for row in pairs)
     with pytest.raises(ValueError, match="1..12"):
         trailing.season_months("13", (12, 1, 2))
 

@@ -141,6 +141,8 @@ def output_schema():
         ("kwh_max", kwh),
         ("kwh_winter", kwh),
         ("kwh_summer", kwh),
+        ("winter_months_billed", pa.int32()),
+        ("summer_months_billed", pa.int32()),
         ("net_export_months", pa.int32()),
         ("max_demand_kw", pa.float64()),
         ("kwh_last_3m", kwh),
@@ -198,9 +200,13 @@ def window_columns(facts, shape, month_of_year, offsets, winter=(12, 1, 2), summ
                 b2,
                 (kwh < 0).astype(np.int64),
                 billed.astype(np.int64),
+                winter.astype(np.int64),
+                summer.astype(np.int64),
             ]
         ),
-        np.stack([billed, billed, winter, summer, billed, billed, billed, billed, billed]),
+        np.stack(
+            [billed, billed, winter, summer, billed, billed, billed, billed, billed, billed, billed]
+        ),
         offsets,
         WINDOW,
     )
@@ -211,6 +217,10 @@ def window_columns(facts, shape, month_of_year, offsets, winter=(12, 1, 2), summ
     out["kwh_squares_12m"] = (combine_limbs(sums[4], sums[5], sums[6]), valid[0])
     out["net_export_months"] = (sums[7], None)
     out["months_billed"] = (sums[8], None)
+    # the billed months of each season in the window: the mart's season ratios divide by them,
+    # so that a window of 6 months holding 2 winter months is not "winter-peaking"
+    out["winter_months_billed"] = (sums[9], None)
+    out["summer_months_billed"] = (sums[10], None)
     out["months_since_last_bill"] = months_since_last_bill(billed, offsets)
     out["kwh_max"] = (window_max(kwh, billed, offsets, WINDOW), valid[0])
     out["kwh_last_3m"] = window_sums(kwh, billed, offsets, 3)

@@ -20,6 +20,15 @@ select
     case when t.kwh_12m > 0 then t.kwh_max / (t.kwh_12m / t.months_billed) end as kwh_seasonality,
     case when t.kwh_abs_12m > 0 then coalesce(t.kwh_winter, 0) / t.kwh_abs_12m end as kwh_winter_share,
     case when t.kwh_abs_12m > 0 then coalesce(t.kwh_summer, 0) / t.kwh_abs_12m end as kwh_summer_share,
+    -- the mean kWh of the window's billed winter (summer) months over the mean of all its billed
+    -- months: 1 without a seasonal peak, whatever the length of the history (a share of 6
+    -- months holding 2 winter months reads as a winter peak); null without a billed season month
+    case when t.kwh_abs_12m > 0 and t.winter_months_billed > 0
+        then (coalesce(t.kwh_winter, 0) / t.winter_months_billed) / (t.kwh_abs_12m / t.months_billed)
+    end as kwh_winter_ratio,
+    case when t.kwh_abs_12m > 0 and t.summer_months_billed > 0
+        then (coalesce(t.kwh_summer, 0) / t.summer_months_billed) / (t.kwh_abs_12m / t.months_billed)
+    end as kwh_summer_ratio,
     case when t.kwh_12m <> 0 and t.months_billed > 1
         -- (38, 3): the square of an 18-digit sum does not fit 18 digits
         then sqrt(cast(greatest(t.months_billed * t.kwh_squares_12m
@@ -38,6 +47,9 @@ select
     case when t.contracted_capacity_kva > 0 and t.months_billed > 0
         then (t.kwh_12m / (t.months_billed * 730.0)) / t.contracted_capacity_kva end as capacity_utilisation,
     cast(coalesce(t.amount_billed_12m, 0) as double) as revenue_12m,
+    -- per billed month, like kwh_avg_month: unlike the 12-month sum, it does not grow with the
+    -- length of a customer's history (the segmentation clusters on it, issue 22)
+    cast(coalesce(t.amount_billed_12m, 0) / nullif(t.months_billed, 0) as double) as revenue_avg_month,
     case when t.kwh_12m > 0 then t.amount_billed_12m / t.kwh_12m end as avg_price_per_kwh,
     cast(coalesce(t.net_export_months, 0) as integer) as net_export_months,
     case when t.n_bills_12m > 0 then t.n_estimated_bills_12m / t.n_bills_12m end as estimated_bill_share,
