@@ -11,6 +11,10 @@ phrase fills a slot of
 e.g. "High-usage industrial, punctual payers" or "Cash payers in arrears, frequent callers".
 Only the first noun is used. Names are unique within a model: a name already taken gets the
 next phrase, and as a last resort the segment id in brackets.
+
+The level traits listed under `class_relative` (kWh a month) speak with their z against the
+customers of the segment's own class (`ml.profiles.class_relative_z`, filled in at training),
+so that "high-usage" means high for a household among households, not beside industry.
 """
 
 from __future__ import annotations

@@ -117,6 +117,49 @@ def profile_table(frame: pl.DataFrame, profile_config: dict, with_z: bool = Fals
     return table if with_z else table.drop([f"{t}_z" for t in traits])
 
 
+def class_relative_z(
+    frame: pl.DataFrame, traits: list[str], class_column: str, trim: float
+) -> dict[str, dict[str, float]]:
+    """{segment_id: {trait: z}} of each segment against the customers of its own class.
+
+    A segment's class is the most common value of `class_column` among its customers (ties:
+    the first in sort order). z = (segment centre - class centre) / class spread, with the
+    same trimmed centres and spreads as `profile_table`, over the customers of one month. A
+    level word ("high-usage") then compares households with households: beside 7,000 kWh
+    commercial meters every household segment is small, and against the population a typical
+    household segment reads as "low-usage", a typical business one as "high-usage"."""
+    data = frame.select(
+        "segment_id", class_column, *[pl.col(t).cast(pl.Float64) for t in traits]
+    ).rechunk()
+    dominant = (
+        data.group_by("segment_id", class_column)
+        .len()
+        .sort(["segment_id", "len", class_column], descending=[False, True, False])
+        .unique("segment_id", keep="first", maintain_order=True)
+    )
+    spreads = [
+        pl.coalesce(
+            pl.when(trimmed(pl.col(t), trim).std(ddof=0) > 0).then(
+                trimmed(pl.col(t), trim).std(ddof=0)
+            ),
+            pl.col(t).std(ddof=0),
+        ).alias(t)
+        for t in traits
+    ]
+    out: dict[str, dict[str, float]] = {}
+    for segment_id, cls, _ in dominant.iter_rows():
+        members = data.filter(pl.col(class_column) == cls) if cls is not None else data
+        own = data.filter(pl.col("segment_id") == segment_id)
+        centre = own.select(trimmed(pl.col(t), trim).mean() for t in traits).row(0)
+        cls_centre = members.select(trimmed(pl.col(t), trim).mean() for t in traits).row(0)
+        spread = members.select(spreads).row(0)
+        out[segment_id] = {
+            t: float((c - m) / sd) if c is not None and m is not None and sd else 0.0
+            for t, c, m, sd in zip(traits, centre, cls_centre, spread, strict=True)
+        }
+    return out
+
+
 def trimmed(values: pl.Expr, trim: float) -> pl.Expr:
     """The non-null values between the `trim` and 1 - `trim` quantiles (all when trim is 0)."""
     if trim <= 0:

@@ -19,7 +19,7 @@ from ml.model import SegmentationModel
 from ml.model_selection import cluster_customers, partition_scores
 from ml.naming import segment_name
 from ml.preprocessing import Preprocessor, fit_preprocessor, numeric_matrix, unusable_features
-from ml.profiles import profile_table, trait_names
+from ml.profiles import class_relative_z, profile_table, trait_names
 from ml.scoring import assign_segments, core_scores
 from ml.segment_registry import SegmentRegistry, assign_stable_segment_ids, stability_ari
 from ml.settings import season_months
@@ -111,6 +111,17 @@ def train_segmentation(
     rows = list(profile.iter_rows(named=True))
     model.segment_traits = {r["segment_id"]: {t: r[f"{t}_index"] for t in traits} for r in rows}
     z_scores = {r["segment_id"]: {t: r[f"{t}_z"] for t in traits} for r in rows}
+    # level words compare a segment with the customers of its own class (naming.yaml)
+    relative = config["naming"].get("class_relative") or {}
+    if relative.get("traits"):
+        by_class = class_relative_z(
+            core,
+            list(relative["traits"]),
+            relative["column"],
+            float(seg["profile"].get("trim", 0.05)),
+        )
+        for sid, zs in by_class.items():
+            z_scores.setdefault(sid, {}).update(zs)
     _describe_new_segments(model, core, profile, z_scores, config)
     model.metrics = _metrics(model, clustering, x, features, core, previous, dropped, seg)
     model.metrics["n_not_clustered"] = n_all - features.height
