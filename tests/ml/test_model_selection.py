@@ -10,6 +10,7 @@ from ml.model_selection import (
     choose_k,
     cluster_customers,
     mean_silhouette,
+    split_thresholds,
 )
 
 
@@ -204,3 +205,42 @@ def test_split_rule_respects_k_max_and_unknown_rules_are_refused(config):
     assert cluster_customers(x, {**config["segmentation"], "k_max": 3}).k == 3
     with pytest.raises(ValueError, match="k_rule"):
         cluster_customers(x, {**config["segmentation"], "k_rule": "elbow"})
+
+
+def _close_pair_beside_groups():
+    """A bimodal segment of 26% (two bumps of 13%, 6 sd apart) beside 4 groups of 16-20%,
+    far from each other: just above the largest share (25%)."""
+    rng = np.random.default_rng(5)
+    centres = np.array([[0, 0, 0, 0], [6, 0, 0, 0], [40, 0, 0, 0], [0, 40, 0, 0]])
+    centres = np.vstack([centres, [[0, 0, 40, 0], [0, 0, 0, 40]]]).astype(float)
+    sizes = [130, 130, 200, 200, 180, 160]
+    truth = np.repeat(np.arange(6), sizes)
+    return centres[truth] + rng.normal(0, 1, (truth.size, 4)), truth
+
+
+def test_split_hysteresis_keeps_the_previous_structure_near_a_threshold(config):
+    """The 26% segment is split by a first model (6 segments). A retrain whose previous model
+    kept it whole (5) keeps it whole: 26% is not clearly beyond the share (tightened to 27.5%);
+    a retrain whose previous model had 6 splits it again (the share eased to 22.5% below 6)."""
+    x, truth = _close_pair_beside_groups()
+    section = config["segmentation"]
+    first = cluster_customers(x, section)
+    assert first.k == 6 and adjusted_rand_score(truth, first.labels) > 0.99
+    assert {s["thresholds"] for s in first.splits} == {"plain"}
+    kept = cluster_customers(x, section, previous_k=5)
+    # at 5 segments no segment is above the tightened share: not even tested
+    assert kept.k == 5 and max(s["k"] for s in kept.splits) == 4
+    assert adjusted_rand_score(np.where(truth <= 1, 0, truth), kept.labels) > 0.99
+    again = cluster_customers(x, section, previous_k=6)
+    assert again.k == 6 and adjusted_rand_score(truth, again.labels) > 0.99
+    plain = cluster_customers(x, {**section, "split_hysteresis": 0}, previous_k=5)
+    assert plain.k == 6
+
+
+def test_split_thresholds_are_eased_below_and_tightened_from_the_previous_k(config):
+    section = {**config["segmentation"], "split_hysteresis": 0.1}
+    assert split_thresholds(section, 3, None) == (0.25, 0.05, 0.3, "plain")
+    eased = split_thresholds(section, 3, 6)
+    assert eased[:3] == pytest.approx((0.225, 0.045, 0.33)) and eased[3] == "eased"
+    tightened = split_thresholds(section, 6, 6)
+    assert tightened[:3] == pytest.approx((0.275, 0.055, 0.27)) and tightened[3] == "tightened"
