@@ -318,3 +318,66 @@ def test_a_date_sent_as_a_moment_with_an_offset_takes_its_local_day(conn, tmp_pa
         date(2024, 5, 31),
         date(2024, 5, 31),
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2024-12-21T03:00:00 EST", "2024-06-01T10:00:00 CEST", "epoch", "infinity", "-infinity",
+     "45646", "today", "2024-06-01T10:00:00+02:00 extra"],
+)  # fmt: skip
+def test_a_timestamp_is_never_guessed(conn, tmp_path, text):
+    """Zone abbreviations are ambiguous and words are not timestamps: set aside, not read as
+    local time, 1970 or 9999."""
+    bills_csv(tmp_path, "b.csv", [{"bill_id": "B1", "issued_at": text}, {"bill_id": "B2"}])
+    ingest_table(conn, tmp_path, "bills")
+    (bad, good) = loaded(conn, "issued_at")
+    assert bad[1] is None and json.loads(bad[2]) == {"issued_at": text}
+    assert good[1] == datetime(2024, 6, 1, 8)
+
+
+def test_utc_and_gmt_suffixes_are_offsets(conn, tmp_path, monkeypatch):
+    monkeypatch.setenv("GRIDSEG_TIMEZONE", "Europe/Berlin")
+    rows = [{"bill_id": f"B{i}", "issued_at": f"2024-05-31 22:30:00 {z}"} for i, z in
+            enumerate(["UTC", "GMT", "Z"])]  # fmt: skip
+    bills_csv(tmp_path, "b.csv", rows)
+    ingest_table(conn, tmp_path, "bills")
+    assert {r[1] for r in loaded(conn, "issued_at")} == {datetime(2024, 6, 1, 0, 30)}
+
+
+@pytest.mark.parametrize("text", ["1_000", "0x10", "1'000", "12 kWh"])
+def test_a_number_is_plain_decimal_text(conn, tmp_path, text):
+    bills_csv(tmp_path, "b.csv", [{"bill_id": "B1", "kwh_total": text}, {"bill_id": "B2"}])
+    ingest_table(conn, tmp_path, "bills")
+    (bad, _) = loaded(conn, "kwh_total")
+    assert bad[1] is None and json.loads(bad[2]) == {"kwh_total": text}
+
+
+def test_money_is_rounded_half_away_from_zero_from_its_text(conn, tmp_path):
+    amounts = ["1.005", "-1.005", "2.675", "0.125", "7"]
+    bills_csv(
+        tmp_path, "b.csv", [{"bill_id": f"B{i}", "amount_due": a} for i, a in enumerate(amounts)]
+    )
+    ingest_table(conn, tmp_path, "bills")
+    staged = conn.execute(
+        "select cast(amount_due as decimal(18, 2)) from raw.bills order by _row_number"
+    ).fetchall()
+    assert [str(r[0]) for r in staged] == ["1.01", "-1.01", "2.68", "0.13", "7.00"]
+
+
+def test_a_parquet_infinite_date_is_set_aside(conn, tmp_path):
+    (tmp_path / "bills").mkdir()
+    conn.execute(
+        "copy (select * replace (case when bill_id = 'B1' then 'infinity'::date else period_end "
+        "end as period_end) from read_parquet(?)) to ?",
+        [str(write_frame(tmp_path)), str(tmp_path / "bills" / "b.parquet")],
+    )
+    ingest_table(conn, tmp_path, "bills")
+    got = loaded(conn, "period_end")
+    assert got[0][1] is None and json.loads(got[0][2]) == {"period_end": "infinity"}
+    assert got[1][1] == date(2024, 5, 31)
+
+
+def write_frame(tmp_path: Path) -> Path:
+    path = tmp_path / "frame.parquet"
+    bills_frame(2).write_parquet(path)
+    return path

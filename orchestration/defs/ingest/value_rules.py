@@ -24,8 +24,16 @@ from orchestration.defs.ingest.landing_contract import CONTRACT, TIMESTAMP_WITH_
 
 TZ = "getvariable('gridseg_timezone')"
 NULL_TOKENS = "getvariable('gridseg_null_tokens')"
-# A time of day followed by an offset: `Z`, `+02`, `+0200`, `+02:00`.
-OFFSET = r"\d:\d{2}(:\d{2}(\.\d+)?)?\s*([zZ]|[+-]\d{2}(:?\d{2})?)$"
+# What the contract's ISO dates and timestamps look like: a date (`2024-06-01`, `2024/6/1`),
+# optionally a time, and only with a time an offset (`Z`, `UTC`, `+02`, `+0200`, `+02:00`).
+# Anything else is set aside, not guessed: DuckDB would read `epoch` as 1970-01-01, `infinity`
+# as 9999-12-31, and drop a zone abbreviation (`EST`, `CEST`: ambiguous, CST is three zones).
+DATE_TEXT = r"\d{4}[-/]\d{1,2}[-/]\d{1,2}"
+TIME_TEXT = r"[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?"
+NAIVE = rf"{DATE_TEXT}({TIME_TEXT})?"
+WITH_OFFSET = rf"{DATE_TEXT}{TIME_TEXT}\s*([zZ]|UTC|GMT|[+-]\d{{2}}(:?\d{{2}})?)"
+# A plain decimal number, optionally with an exponent: `1_000`, `0x1`, `NaN` and `inf` are not.
+NUMBER_TEXT = r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?"
 INT32 = (-(2**31), 2**31 - 1)
 BOOLEANS = {
     True: ("true", "1", "y", "yes", "t"),
@@ -78,6 +86,18 @@ def _number(value: str, column: Column) -> str:
     return f"case when {_in_domain(value, column)} then cast({value} as {target}) end"
 
 
+def _decimal_text(cell: str, column: Column) -> str:
+    """A DOUBLE expression of a text number, rounded half away from zero to the column's scale
+    from its decimal text (1.005 is 1.01; through a double it would be 1.00)."""
+    as_double = f"try_cast({cell} as double)"
+    if column.scale is None:
+        return as_double
+    # DECIMAL(38, 9) holds every in-range value; a value beyond it falls back to the double,
+    # which the range then rejects
+    exact = f"round(try_cast({cell} as decimal(38, 9)), {int(column.scale)})"
+    return f"coalesce(cast({exact} as double), {as_double})"
+
+
 def parse_text(quoted: str, column: Column) -> str:
     """The typed value of a text cell (null for empty cells, null tokens and rejected values)."""
     cell = f"trim({quoted})"
@@ -87,11 +107,17 @@ def parse_text(quoted: str, column: Column) -> str:
     if logical in ("date", "ts"):
         # a time with an offset is a moment: its local time (and local day, for a date column:
         # 23:30Z on 31 May is 1 June in Berlin); without one, the text is already local
-        local = f"timezone({TZ}, try_cast({cell} as timestamptz))"
+        # Z, UTC and GMT as +00:00, and no space before the offset: the spellings DuckDB reads
+        utc = f"regexp_replace({cell}, '\\s*([zZ]|UTC|GMT)$', '+00:00')"
+        moment = f"regexp_replace({utc}, '(\\d)\\s+([+-]\\d)', '\\1\\2')"
+        local = f"timezone({TZ}, try_cast({moment} as timestamptz))"
         naive = f"try_cast({cell} as {'date' if logical == 'date' else 'timestamp'})"
         if logical == "date":
             local = f"cast({local} as date)"
-        return f"case when regexp_matches({cell}, '{OFFSET}') then {local} else {naive} end"
+        return (
+            f"case when regexp_full_match({cell}, '{NAIVE}') then {naive} "
+            f"when regexp_full_match({cell}, '{WITH_OFFSET}') then {local} end"
+        )
     if logical == "bool":
         whens = " ".join(
             f"when '{token}' then {str(value).lower()}"
@@ -99,7 +125,8 @@ def parse_text(quoted: str, column: Column) -> str:
             for token in tokens
         )
         return f"case lower({cell}) {whens} end"
-    return _number(f"try_cast({cell} as double)", column)
+    number = _number(_decimal_text(cell, column), column)
+    return f"case when regexp_full_match({cell}, '{NUMBER_TEXT}') then {number} end"
 
 
 def text_present(quoted: str) -> str:
@@ -139,9 +166,14 @@ def from_parquet(column: Column, found: str) -> ValueSql:
     if base == TIMESTAMP_WITH_ZONE:
         local = f"timezone({TZ}, {quoted})"
         typed = local if column.type == "ts" else f"cast({local} as date)"
-        return ValueSql(typed, "false", as_text)
-    target = {"id": "varchar", "date": "date", "ts": "timestamp", "bool": "boolean"}[column.type]
-    return ValueSql(f"cast({quoted} as {target})", "false", as_text)
+    else:
+        target = {"id": "varchar", "date": "date", "ts": "timestamp", "bool": "boolean"}
+        typed = f"cast({quoted} as {target[column.type]})"
+    if column.type in ("date", "ts"):
+        # a Parquet date or timestamp may hold infinity: no day a bill can have
+        typed = f"case when isfinite({quoted}) then {typed} end"
+        return ValueSql(typed, f"({quoted} is not null and not isfinite({quoted}))", as_text)
+    return ValueSql(typed, "false", as_text)
 
 
 def unparsed_json(values: dict[str, ValueSql]) -> str:
