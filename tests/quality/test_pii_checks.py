@@ -87,8 +87,8 @@ def test_pii_columns_and_pattern_values_are_found_without_showing_them(conn):
     findings = pii_findings(conn, "ml.t")
     assert findings == [
         "ml.t: column Email is a PII column (rule pii_column)",
-        "ml.t: column Email holds 1 value(s) that are or look like PII (rule email_pattern)",
-        "ml.t: column contact holds 2 value(s) that are or look like PII (rule phone_pattern)",
+        "ml.t: column Email: 1 row(s) hold a value that is or looks like PII (rule email_pattern)",
+        "ml.t: column contact: 2 row(s) hold a value that is or looks like PII (rule phone_pattern)",
     ]
     assert not any(v in "".join(findings) for v in ("bob@", "555", "987"))
 
@@ -113,7 +113,7 @@ def test_a_name_typed_into_region_is_found_in_every_published_month(conn):
     (finding,) = scan_table(conn, HISTORY).findings
     assert (finding.column, finding.rule, finding.rows) == ("region", CUSTOMER_PII, 11)
     assert str(finding) == (
-        f"{HISTORY}: column region holds 11 value(s) that are or look like PII "
+        f"{HISTORY}: column region: 11 row(s) hold a value that is or looks like PII "
         "(rule customer_pii) in as_of_month 2024-01..2024-11"
     )
     assert "Ann" not in str(finding)

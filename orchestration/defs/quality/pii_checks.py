@@ -40,9 +40,17 @@ import yaml
 from orchestration.defs.ingest.landing_contract import LINEAGE_COLUMNS, PII_COLUMNS
 from orchestration.defs.warehouse import WAREHOUSE_POOL, GridSegPaths
 from orchestration.pipeline_runs import RANGE_END, RANGE_START
+from orchestration.settings import DBT_PROJECT_DIR
 
-EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
-PHONE = r"^\+?[0-9]{0,3}[ .-]?\(?[0-9]{3}\)?[ .-]?[0-9]{3}[ .-]?[0-9]{4}$"
+
+def pii_patterns() -> dict[str, str]:
+    """The email and phone patterns, from their one home: the dbt var `pii_patterns`
+    (dbt_project.yml), which staging's pii_in_field rule reads as well."""
+    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
+    return {name: str(pattern) for name, pattern in project["vars"]["pii_patterns"].items()}
+
+
+EMAIL, PHONE = (pii_patterns()[name] for name in ("email", "phone"))
 
 PII_COLUMN, EMAIL_PATTERN, PHONE_PATTERN, CUSTOMER_PII = (
     "pii_column",
@@ -181,8 +189,8 @@ class Finding:
             return f"{self.table}: column {self.column} is a PII column (rule {PII_COLUMN})"
         months = f" in as_of_month {min(self.months)}..{max(self.months)}" if self.months else ""
         return (
-            f"{self.table}: column {self.column} holds {self.rows:,} value(s) that are or look "
-            f"like PII (rule {self.rule}){months}"
+            f"{self.table}: column {self.column}: {self.rows:,} row(s) hold a value that is or "
+            f"looks like PII (rule {self.rule}){months}"
         )
 
 

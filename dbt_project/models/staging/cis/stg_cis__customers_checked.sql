@@ -53,7 +53,8 @@ conflicts as (
     having count(*) > 1
 ),
 
--- pii_in_field: a PII value typed into a text field (a name in region, a phone in feeder_id).
+-- pii_in_field: a PII value typed into a text field (a name in region, a phone in feeder_id), or
+-- a value shaped like an email or a phone number (the dbt var pii_patterns), whoever's it is.
 -- The PII of the same row, and of every other row received for the same customer, counts: a
 -- corrected re-send shows that the earlier row held the name in region, even where that row's
 -- own full_name was garbled (an extract with swapped full_name/region headers). Values are
@@ -126,8 +127,9 @@ checked as (
         flagged.*,
         case
             when flagged.customer_id is null then 'missing_key'
+            -- connected before 1901: the legacy 1900-01-01 null sentinel, not a tenure
             when connected_on is null or flagged.updated_at is null
-                or {{ is_unparsed('disconnected_on') }} then 'bad_date'
+                or {{ is_unparsed('disconnected_on') }} or connected_on < '1901-01-01' then 'bad_date'
             when disconnected_on < connected_on then 'bad_date'
             when {{ is_unparsed('contracted_capacity_kva') }}
                 or contracted_capacity_kva < 0 then 'bad_number'
@@ -138,7 +140,14 @@ checked as (
                 or payment_method not in ('direct_debit', 'online', 'cash', 'bank_transfer', 'card')
                 or has_solar is null or budget_billing is null or paperless is null then 'invalid_enum'
             when {{ is_future('flagged.updated_at') }} then 'future_timestamp'
-            when leaking_rows._batch_id is not null then 'pii_in_field'
+            when leaking_rows._batch_id is not null
+                {% for field in text_fields %}
+                or regexp_matches({{ field }}, '{{ var("pii_patterns")["email"] }}')
+                {% endfor %}
+                -- not feeder_id: a feeder id may be ten digits
+                or regexp_matches(region, '{{ var("pii_patterns")["phone"] }}')
+                or regexp_matches(tariff_code, '{{ var("pii_patterns")["phone"] }}')
+                then 'pii_in_field'
             when conflicts.customer_id is not null and not is_exact_duplicate then 'duplicate_key_conflict'
         end as reject_reason
     from flagged
