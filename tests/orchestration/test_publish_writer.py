@@ -375,3 +375,38 @@ def test_a_reader_during_repeated_publishes_sees_one_whole_snapshot_each_time(tm
     assert sorted(by_model) == sorted(expected)
     inconsistent = [read for read in seen if read != expected[read[0].split(":")[0]]]
     assert not inconsistent, inconsistent[:3]
+
+
+def test_a_region_held_by_few_customers_is_published_as_other(tmp_path, monkeypatch):
+    """A name typed into one customer's region (or a first extract with swapped full_name and
+    region headers) is a region of one customer: it never leaves, whatever its shape. Regions of
+    at least GRIDSEG_MIN_REGION_CUSTOMERS customers in the month are published as they are."""
+    monkeypatch.delenv("GRIDSEG_MIN_REGION_CUSTOMERS", raising=False)
+    frame = history().with_columns(
+        region=pl.when(pl.col("customer_id") == "c01")
+        .then(pl.lit("Zqx Person"))
+        .when(pl.col("customer_id").is_in(["c02", "c03", "c04", "c05"]))
+        .then(pl.lit("Tiny Hamlet"))
+        .otherwise(pl.lit("Northport"))
+    )
+    warehouse = make_warehouse(tmp_path / "w.duckdb", frame)
+    snapshot = publish(warehouse, tmp_path / "published")
+    conn = duckdb.connect(str(snapshot.path / PUBLISHED_DB), read_only=True)
+    published = conn.execute(
+        "select region, count(*) from customer_segments_history group by 1 order by 1"
+    ).fetchall()
+    conn.close()
+    held = dict(published)
+    assert "Zqx Person" not in held and "Tiny Hamlet" not in held
+    assert held["other"] == frame.filter(pl.col("region") != "Northport").height
+    assert held["Northport"] == frame.filter(pl.col("region") == "Northport").height
+    parquet = pl.read_parquet(
+        snapshot.path / "parquet" / "customer_segments_history" / "*" / "*.parquet"
+    )
+    assert set(parquet["region"]) == {"Northport", "other"}
+    monkeypatch.setenv("GRIDSEG_MIN_REGION_CUSTOMERS", "1")
+    snapshot = publish(warehouse, tmp_path / "published")
+    conn = duckdb.connect(str(snapshot.path / PUBLISHED_DB), read_only=True)
+    regions = {r[0] for r in conn.execute("select region from customer_segments").fetchall()}
+    conn.close()
+    assert "Zqx Person" in regions  # the threshold is a setting

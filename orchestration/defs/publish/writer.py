@@ -89,14 +89,36 @@ MIGRATIONS = """
     group by all
 """
 
+# A region is free text typed by a clerk: a name typed into it, or an extract whose full_name
+# and region headers were swapped on a customer's first extract, is PII that no rule can tell
+# from a district name. A region that fewer than this many customers hold in a month identifies
+# them, whatever it is: it is published as SMALL_REGION (small-cell suppression), so such a
+# value never leaves. Real districts hold many customers; the warehouse keeps the value.
+MIN_REGION_VARIABLE, DEFAULT_MIN_REGION_CUSTOMERS = "GRIDSEG_MIN_REGION_CUSTOMERS", 5
+SMALL_REGION = "other"
+SMALL_REGIONS = """
+    create temp table small_regions as
+    select as_of_month, region, true as is_small
+    from wh.ml.customer_segments_history
+    where region is not null
+    group by all
+    having count(*) < ?
+"""
+PUBLISHED_SEGMENT_COLUMNS = ", ".join(
+    f"case when is_small then '{SMALL_REGION}' else region end as region" if c == "region" else c
+    for c in SEGMENT_COLUMNS
+)
+SEGMENTS = (
+    f"select {PUBLISHED_SEGMENT_COLUMNS} from wh.ml.customer_segments_history "
+    "left join small_regions using (as_of_month, region)"
+)
+
 # Published table -> SQL over the warehouse (attached as `wh`).
 PUBLISHED_TABLES: dict[str, str] = {
-    "customer_segments_history": (
-        f"select {', '.join(SEGMENT_COLUMNS)} from wh.ml.customer_segments_history"
-    ),
+    "customer_segments_history": SEGMENTS,
     # The current segmentation: every customer active in the latest month, once.
     "customer_segments": (
-        f"select {', '.join(SEGMENT_COLUMNS)} from wh.ml.customer_segments_history "
+        f"{SEGMENTS} "
         "where as_of_month = (select max(as_of_month) from wh.ml.customer_segments_history)"
     ),
     "segment_profiles": "select * from wh.ml.segment_profiles",
@@ -122,6 +144,15 @@ PARTITIONED = ("customer_segments_history", "segment_profiles", "customer_segmen
 BY_MONTH = ("customer_segments_history",)
 # Built one pair of calendar-consecutive months at a time (the query takes both as parameters).
 BY_MONTH_PAIR = ("segment_migrations",)
+
+
+def min_region_customers() -> int:
+    """GRIDSEG_MIN_REGION_CUSTOMERS (default 5): the fewest customers a published region holds
+    in a month; ValueError for a value that is not a whole number >= 1."""
+    text = os.environ.get(MIN_REGION_VARIABLE, str(DEFAULT_MIN_REGION_CUSTOMERS)).strip()
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"{MIN_REGION_VARIABLE}={text!r} is not a whole number >= 1")
+    return int(text)
 
 
 def storage_version(setting: str | None = None) -> str:
@@ -243,6 +274,7 @@ def _build(warehouse: Path, folder: Path, storage: str) -> dict[str, dict]:
                 f"{STORAGE_VARIABLE}={storage!r}: DuckDB cannot write that storage version "
                 f"({str(error).splitlines()[0][:200]})"
             ) from error
+        conn.execute(SMALL_REGIONS, [min_region_customers()])
         for table, query in PUBLISHED_TABLES.items():
             _create(conn, table, query)
             tables[table] = _export(conn, table, folder / PARQUET_DIR / table)
