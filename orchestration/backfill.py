@@ -32,13 +32,19 @@ def main(argv: list[str] | None = None) -> None:
     paths = Paths.from_env()
     paths.export_env()
     from orchestration.definitions import defs
-    from orchestration.pipeline_runs import command_line_run, run_all
+    from orchestration.pipeline_runs import command_line_run, failures_explained, run_all
 
     skip = () if args.retrain or load_current_model(paths.models) is None else ("train",)
     instance, log_file = command_line_run(paths, "backfill")
-    run_all(
-        defs, paths, instance=instance, skip=skip, log_file=log_file, months=(args.first, args.last)
-    )
+    with failures_explained(log_file):
+        run_all(
+            defs,
+            paths,
+            instance=instance,
+            skip=skip,
+            log_file=log_file,
+            months=(args.first, args.last),
+        )
 
 
 if __name__ == "__main__":

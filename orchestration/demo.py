@@ -124,20 +124,14 @@ def main(argv: list[str] | None = None) -> None:
         ensure_sample_data(paths, args.customers, args.months, args.seed, args.faults)
 
     from orchestration.definitions import defs
-    from orchestration.pipeline_runs import run_all
+    from orchestration.pipeline_runs import failures_explained, run_all
 
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
     log_file = paths.data / "logs" / "demo.log"
     log_file.unlink(missing_ok=True)
     print(f"[log] Dagster and dbt output: {log_file}")
-    try:
+    with failures_explained(log_file):
         run_all(defs, paths, instance=instance, log_file=log_file)
-    except Exception as error:
-        tail = log_file.read_text(encoding="utf-8", errors="replace").splitlines()[-40:]
-        print("\n".join(tail))
-        raise SystemExit(
-            f"\nThe pipeline failed: {error.__class__.__name__}: {error}\nFull log: {log_file}"
-        ) from error
     print(summary(paths))
     print(quality_summary(paths))
     print(f"\nDone in {time.perf_counter() - started:.0f} s.")

@@ -30,6 +30,7 @@ from orchestration.pipeline_runs import (
     REFRESH_STAGES,
     command_line_paths,
     command_line_run,
+    failures_explained,
     other_stages,
     run_all,
 )
@@ -67,7 +68,8 @@ def main(argv: list[str] | None = None) -> None:
     from orchestration.definitions import defs
 
     instance, log_file = command_line_run(paths, "nightly")
-    run_nightly(defs, paths, instance=instance, log_file=log_file)
+    with failures_explained(log_file):
+        run_nightly(defs, paths, instance=instance, log_file=log_file)
 
 
 if __name__ == "__main__":

@@ -85,6 +85,21 @@ def command_line_run(paths: Paths, name: str) -> tuple[dg.DagsterInstance | None
     return instance, log_file
 
 
+@contextlib.contextmanager
+def failures_explained(log_file: Path):
+    """For a command line: a failed run (a blocking check, a dbt error) ends with the last lines
+    of the log and one line saying what failed, exit status 1, not a Python traceback."""
+    try:
+        yield
+    except Exception as error:
+        if log_file.exists():
+            tail = log_file.read_text(encoding="utf-8", errors="replace").splitlines()[-40:]
+            print("\n".join(tail))
+        raise SystemExit(
+            f"\nThe pipeline failed: {error.__class__.__name__}: {error}\nFull log: {log_file}"
+        ) from error
+
+
 def data_months(warehouse: Path) -> tuple[str, str]:
     """The first and last billing month in the staged bills."""
     conn = connect_duckdb(warehouse, read_only=True)

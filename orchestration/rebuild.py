@@ -23,7 +23,12 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.defs.segmentation.model_store import load_current_model
-from orchestration.pipeline_runs import command_line_paths, command_line_run, run_all
+from orchestration.pipeline_runs import (
+    command_line_paths,
+    command_line_run,
+    failures_explained,
+    run_all,
+)
 from orchestration.settings import Paths
 
 
@@ -60,7 +65,8 @@ def main(argv: list[str] | None = None) -> None:
     from orchestration.definitions import defs
 
     instance, log_file = command_line_run(paths, "rebuild")
-    rebuild(defs, paths, instance=instance, log_file=log_file)
+    with failures_explained(log_file):
+        rebuild(defs, paths, instance=instance, log_file=log_file)
 
 
 if __name__ == "__main__":

@@ -42,10 +42,14 @@ def build_ingest_asset(table: str) -> dg.AssetsDefinition:
             outcomes = ingest_table(conn, paths.landing, table)
             total = conn.execute(f"select count(*) from raw.{table}").fetchall()[0][0]
         for o in (o for o in outcomes if o.status == "rejected"):
-            held = "an unknown number of" if o.rows_in_file is None else f"{o.rows_in_file:,}"
+            held = (
+                "None of its rows (how many cannot be counted) were loaded"
+                if o.rows_in_file is None
+                else f"None of its {o.rows_in_file:,} row(s) were loaded"
+            )
             context.log.error(
-                f"Rejected landing file {o.reason}. None of its {held} row(s) were loaded; the "
-                f"file stays in {paths.landing / table} and a corrected file loads normally."
+                f"Rejected landing file {o.reason}. {held}; the file stays in "
+                f"{paths.landing / table} and a corrected file loads normally."
             )
         summary = _summary(outcomes)
         context.log.info(

@@ -52,11 +52,15 @@ class StagedFile:
     params: list
 
 
-def _short_error(error: Exception) -> str:
-    """DuckDB's message without the offending line's content: the reason is shown in
-    quality.rejected_files and the Dagster UI, and a customers line holds names and emails."""
+def _short_error(error: Exception, path: Path | None = None) -> str:
+    """DuckDB's message without the offending line's content (the reason is shown in
+    quality.rejected_files and the Dagster UI, and a customers line holds names and emails) and
+    without the file's absolute path (the reason names the file already)."""
     kept = []
-    for line in (line.strip() for line in str(error).strip().splitlines()):
+    text = str(error).strip()
+    if path is not None:
+        text = text.replace(str(path), path.name)
+    for line in (line.strip() for line in text.splitlines()):
         if line.startswith("Possible"):  # DuckDB's generic advice follows: not about this file
             break
         if line and not line.startswith(("Original Line", "LINE ", "^")):
@@ -154,7 +158,7 @@ def stage_file(
             conn.execute("drop table if exists incoming")
             conn.execute(f"create temp table incoming as select * from {reader}", [str(path)])
         except duckdb.Error as error:
-            raise FileRejected(f"{name}: cannot be read: {_short_error(error)}") from error
+            raise FileRejected(f"{name}: cannot be read: {_short_error(error, path)}") from error
         found = dict.fromkeys(columns, "VARCHAR")
         _check_text_columns(conn, name, "incoming", [], table, list(columns))
         source, params, row = "incoming", [], "rowid - (select min(rowid) from incoming) + 1"
@@ -164,7 +168,7 @@ def stage_file(
             described = conn.execute(f"describe select * from {reader}", [str(path)]).fetchall()
         except duckdb.Error as error:
             raise FileRejected(
-                f"{name}: cannot be read as Parquet: {_short_error(error)}"
+                f"{name}: cannot be read as Parquet: {_short_error(error, path)}"
             ) from error
         sent = {column_key(r[0]): r[0] for r in described if r[0] != "file_row_number"}
         if len(sent) != len(described) - 1:
