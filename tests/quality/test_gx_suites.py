@@ -197,6 +197,18 @@ def test_the_reserved_segment_may_be_any_size():
     assert "expect_column_value_shares_to_be_between:segment_id" not in failed(result)
 
 
+def test_the_reserved_segment_profile_may_be_any_size():
+    """segment_profiles' S00 row counts the customers without recent data: 0.4% passes, as a
+    cluster of 0.4% does not."""
+    frame = pd.DataFrame(
+        {"segment_id": ["S00", "S01", "S02"], "share": [0.004, 0.5, 0.496], "n_customers": 1}
+    )
+    rule = "expect_column_values_to_be_between:share"
+    suite = load_suite("published_segment_profiles")
+    assert rule not in failed(validate_frame(suite, frame))
+    assert rule in failed(validate_frame(suite, frame.assign(segment_id=["S03", "S01", "S02"])))
+
+
 def test_a_few_bad_rows_of_a_small_load_warn_while_a_broken_extract_blocks():
     from orchestration.defs.quality.blocking import blocking_failures
 
