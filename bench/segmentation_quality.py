@@ -76,7 +76,7 @@ METHODS: dict[str, dict] = {
     "rank_sum, earlier features (before)": {**RANK_SUM, "features": EARLIER_FEATURES},
     "rank_sum": RANK_SUM,
     "gmm_bic": {},
-    "split, all 31 numeric features": {"features": list(NUMERIC_FEATURES)},
+    "split, all numeric features": {"features": list(NUMERIC_FEATURES)},
     "split (default)": {},
     "k-means, fixed k = 7 (knows the answer)": {"fixed_k": 7},
 }
