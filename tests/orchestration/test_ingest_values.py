@@ -381,3 +381,26 @@ def write_frame(tmp_path: Path) -> Path:
     path = tmp_path / "frame.parquet"
     bills_frame(2).write_parquet(path)
     return path
+
+
+def test_one_bad_value_in_a_mostly_empty_column_quarantines_its_row_only(conn, tmp_path):
+    """The only filled disconnected_on of a customers delta is `infinity`: that row is set aside,
+    the other rows load; the file is not judged to have a wrong-type column on one value."""
+    header = (
+        "customer_id,customer_class,tariff_code,region,feeder_id,voltage_level,"
+        "contracted_capacity_kva,connected_on,disconnected_on,has_solar,payment_method,"
+        "budget_billing,paperless,full_name,phone,email,address,updated_at"
+    )
+    rows = [
+        f"C{i},residential,RES-STD,Central,F1,LV,,2020-01-01,{'infinity' if i == 0 else ''},"
+        "false,card,false,true,,,,,2025-01-17T00:00:00"
+        for i in range(20)
+    ]
+    (tmp_path / "customers").mkdir()
+    (tmp_path / "customers" / "delta.csv").write_text("\n".join([header, *rows]) + "\n")
+    (outcome,) = ingest_table(conn, tmp_path, "customers")
+    assert (outcome.status, outcome.rows) == ("loaded", 20)
+    set_aside = conn.execute(
+        "select customer_id, _unparsed from raw.customers where _unparsed is not null"
+    ).fetchall()
+    assert set_aside == [("C0", '{"disconnected_on":"infinity"}')]

@@ -42,8 +42,8 @@ def build_ingest_asset(table: str) -> dg.AssetsDefinition:
             outcomes = ingest_table(conn, paths.landing, table)
             total = conn.execute(f"select count(*) from raw.{table}").fetchall()[0][0]
         for o in (o for o in outcomes if o.status == "rejected"):
-            held = (
-                "None of its rows (how many cannot be counted) were loaded"
+            held = (  # a reason whose rows cannot be counted says so itself
+                "None of its rows were loaded"
                 if o.rows_in_file is None
                 else f"None of its {o.rows_in_file:,} row(s) were loaded"
             )

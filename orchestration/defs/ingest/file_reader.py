@@ -198,6 +198,13 @@ def stage_file(
     return StagedFile(select, params)
 
 
+# A column is the wrong column (the file is rejected) only when at least this many of its
+# values are there and none is of its type. Fewer say nothing about the column: one `infinity`
+# in a mostly empty disconnected_on, or two `abc` in a re-send, are bad rows to quarantine,
+# not a reason to lose every good row of the file.
+WRONG_TYPE_MIN_VALUES = 10
+
+
 def _check_text_columns(
     conn: duckdb.DuckDBPyConnection,
     name: str,
@@ -226,7 +233,7 @@ def _check_text_columns(
         raise FileRejected(f"{name}: cannot be read: {_short_error(error)}") from error
     for i, column in enumerate(typed):
         present, parsed = row[2 * i], row[2 * i + 1]
-        if present > 0 and parsed == 0:
+        if present >= WRONG_TYPE_MIN_VALUES and parsed == 0:
             raise FileRejected(
                 f"{name}: column {column.name} is not of type {column.type}: "
                 f"none of its {present} values parse"  # no sample value: it may be PII
