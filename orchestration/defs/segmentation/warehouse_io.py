@@ -51,6 +51,17 @@ def upsert_rows(conn: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame
     replace_rows(conn, table, frame, key, frame[key].unique().to_list())
 
 
+def _add_new_columns(conn: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Columns a newer release writes (segment_reason, training_month, ...) are added to a table
+    an older release created, null in its old rows: a warehouse upgrades in place instead of
+    stopping the run on an insert."""
+    existing = {row[0] for row in conn.execute(f"describe ml.{table}").fetchall()}
+    for name, kind, *_ in conn.execute("describe incoming_frame").fetchall():
+        if name not in existing:
+            quoted = '"' + name.replace('"', '""') + '"'
+            conn.execute(f"alter table ml.{table} add column {quoted} {kind}")
+
+
 def replace_rows(
     conn: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, key: str, values: list
 ) -> None:
@@ -62,6 +73,7 @@ def replace_rows(
         conn.execute(
             f"create table if not exists ml.{table} as select * from incoming_frame limit 0"
         )
+        _add_new_columns(conn, table)
         conn.begin()
         try:
             conn.execute(f"delete from ml.{table} where {key} in (select unnest(?))", [values])
