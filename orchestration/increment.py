@@ -28,6 +28,7 @@ from collections.abc import Mapping
 
 import duckdb
 
+from orchestration.defs.partitions import shift_month
 from orchestration.defs.warehouse import table_exists
 
 INPUTS_TABLE = "quality.feature_inputs"
@@ -41,12 +42,6 @@ REFRESH_MONTHS = 3
 
 # (month 'YYYY-MM', input) -> (rows, fingerprint)
 Fingerprints = Mapping[tuple[str, str], tuple[int, int]]
-
-
-def shift_month(month: str, months: int) -> str:
-    """The month `months` after 'YYYY-MM' `month` (before it when negative)."""
-    index = int(month[:4]) * 12 + int(month[5:7]) - 1 + months
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
 def changed_months(current: Fingerprints, used: Fingerprints) -> set[str]:

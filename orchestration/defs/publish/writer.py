@@ -25,6 +25,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.defs.partitions import shift_month
 from orchestration.defs.warehouse import connect_duckdb
 
 PUBLISHED_DB = "segments.duckdb"
@@ -404,15 +405,11 @@ def _create_by_month_pair(conn: duckdb.DuckDBPyConnection, table: str, query: st
     conn.execute(f"create table pub.{table} as select * from ({query}) limit 0", [None, None])
     months = _months(conn, "wh.ml.customer_segments_history", table)
     for previous, month in zip(months, months[1:], strict=False):
-        if _month_number(month) - _month_number(previous) == 1:
+        if shift_month(previous, 1) == month:
             conn.execute(
                 f"insert into pub.{table} select * from ({query}) order by {ORDER_BY[table]}",
                 [month, previous],
             )
-
-
-def _month_number(month: str) -> int:
-    return int(month[:4]) * 12 + int(month[5:7])
 
 
 def _copy_by_month(conn: duckdb.DuckDBPyConnection, table: str, folder: Path) -> list[str]:
