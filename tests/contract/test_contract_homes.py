@@ -123,3 +123,11 @@ def test_docs_state_the_contract_ranges():
         if column.max is not None and column.type in ("float", "int")
     }
     assert documented == ranged
+
+
+def test_staging_drops_and_compares_exactly_the_contract_pii_columns():
+    """stg_cis__customers_checked names the PII columns it compares field values with."""
+    sql = checked_model("customers")
+    listed = re.search(r"set pii_columns = \[([^\]]*)\]", sql)
+    assert listed, "stg_cis__customers_checked lists no pii_columns"
+    assert sql_list(listed[1]) == set(CONTRACT.tables["customers"].pii_columns)
