@@ -14,7 +14,7 @@ SEED ?= 42
 # share of landing rows to spoil (0..1), plus 8 bad files; e.g. `make demo FAULTS=0.01`
 FAULTS ?= 0
 
-.PHONY: setup demo test dev bench backfill nightly rebuild lint clean clean-all gx-docs
+.PHONY: system-packages setup demo test dev bench backfill nightly rebuild lint clean clean-all gx-docs
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,11 @@ dbt_project/target/manifest.json: $(VENV)/.installed $(shell find dbt_project/mo
 	cd dbt_project && ../$(VENV)/bin/dbt parse --quiet --profiles-dir .
 	touch $@
 
-setup: $(VENV)/.installed dbt_project/target/manifest.json
+# Debian packages beside Python (headless Chromium for the report's browser test)
+system-packages:
+	@bash scripts/system_packages.sh
+
+setup: system-packages $(VENV)/.installed dbt_project/target/manifest.json
 
 demo: setup
 	$(PY) -m orchestration.demo --customers $(CUSTOMERS) --months $(MONTHS) --seed $(SEED) --faults $(FAULTS)
@@ -57,8 +61,10 @@ rebuild: setup
 gx-docs: setup
 	$(PY) -m orchestration.defs.quality.data_docs
 
+# Python (ruff) and the dbt models' SQL (sqlfluff, configured in dbt_project/.sqlfluff)
 lint: setup
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+	cd dbt_project && ../$(VENV)/bin/sqlfluff lint models macros --disable-progress-bar
 
 # Removes what the pipeline built; keeps data/landing (your extracts) and data/truth
 clean:

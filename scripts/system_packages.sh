@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The Debian packages GridSeg runs beside Python: a headless Chromium and its WebDriver (the
+# segment report is tested in a real browser). Installed with apt-get when missing and this
+# shell may install (root, or sudo without a password); otherwise it says what to install.
+set -euo pipefail
+PACKAGES=(chromium chromium-driver)
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -eq 0 ]; then
+    SUDO=""
+elif sudo -n true 2>/dev/null; then
+    SUDO="sudo -n"
+else
+    echo "GridSeg: install ${missing[*]} (apt-get install -y ${PACKAGES[*]}) to test the report in a browser" >&2
+    exit 0
+fi
+echo "GridSeg: installing ${missing[*]} with apt-get ..."
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get install -y --no-install-recommends "${PACKAGES[@]}" >/dev/null \
+    || { $SUDO apt-get update -qq >/dev/null && $SUDO apt-get install -y --no-install-recommends "${PACKAGES[@]}" >/dev/null; }
