@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The Debian packages GridSeg runs beside Python: a headless Chromium and its WebDriver (the
-# segment report is tested in a real browser). Installed with apt-get when missing and this
+# segment report is tested in a real browser) and a small CJK font (its zh-CN labels). Installed with apt-get when missing and this
 # shell may install (root, or sudo without a password); otherwise it says what to install.
 set -euo pipefail
-PACKAGES=(chromium chromium-driver)
+PACKAGES=(chromium chromium-driver fonts-wqy-microhei)
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || missing+=(fonts-wqy-microhei)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -eq 0 ]; then
     SUDO=""
