@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Debian packages GridSeg runs beside Python: a headless Chromium and its WebDriver (the
-# segment report is tested in a real browser) and a small CJK font (its zh-CN labels). Installed with apt-get when missing and this
-# shell may install (root, or sudo without a password); otherwise it says what to install.
+# segment report is tested in a real browser) and a small CJK font (its zh-CN labels).
+# Installed with apt-get when missing and this shell may install (root, or sudo without a
+# password); otherwise it says what to install.
 set -euo pipefail
 PACKAGES=(chromium chromium-driver fonts-wqy-microhei)
 missing=()
