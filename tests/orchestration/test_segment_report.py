@@ -4,7 +4,6 @@ published figures. The browser test is tests/e2e/test_segment_report_browser.py.
 
 import re
 import string
-from html.parser import HTMLParser
 from pathlib import Path
 
 import duckdb
@@ -22,6 +21,7 @@ from orchestration.defs.publish.report.labels import languages, load_labels, phr
 from orchestration.defs.publish.report.render import render_report
 from orchestration.defs.publish.writer import MANIFEST, PUBLISHED_DB, SEGMENT_COLUMNS, publish
 from orchestration.defs.quality.report import QualityFigures
+from tests.orchestration.report_text import leaked_labels, visible_text
 
 CONFIG = load_config()
 PROFILE = CONFIG["segmentation"]["profile"]
@@ -126,30 +126,6 @@ def snapshot(tmp_path_factory) -> Path:
     return result.path
 
 
-class _Text(HTMLParser):
-    """The visible text of a page (no attributes, no style)."""
-
-    def __init__(self):
-        super().__init__()
-        self.parts, self._skip = [], False
-
-    def handle_starttag(self, tag, attrs):
-        self._skip = tag == "style"
-
-    def handle_endtag(self, tag):
-        self._skip = False
-
-    def handle_data(self, data):
-        if not self._skip:
-            self.parts.append(data)
-
-
-def visible_text(html: str) -> str:
-    parser = _Text()
-    parser.feed(html)
-    return " ".join(parser.parts)
-
-
 def test_every_language_labels_what_english_labels():
     english = load_labels("en").data
     assert languages() == ["en", "zh-CN"]
@@ -249,19 +225,6 @@ def test_chinese_report_reads_as_chinese(snapshot):
     assert '<html lang="zh-CN">' in html
     assert "客户细分" in text and "高用电冬季高峰型客户" in text and "标准服务" in text
     assert not leaked_labels(text)
-
-
-def leaked_labels(text: str) -> list[str]:
-    """Label keys and English sentences (their fragments of 12+ characters) found in `text`."""
-    english = load_labels("en").data
-    keys = [k for section in ("text", "traits") for k in english[section] if "_" in k]
-    fragments = [
-        part.strip()
-        for sentence in english["text"].values()
-        for part in re.split(r"\{[a-z_]+\}", sentence)
-        if len(part.strip()) >= 12
-    ]
-    return [k for k in keys if re.search(rf"\b{k}\b", text)] + [f for f in fragments if f in text]
 
 
 def test_report_without_quality_figures_says_so(snapshot):

@@ -194,7 +194,7 @@ def segment_card(
         reach = segment["reach"]
         parts.append(
             f'<div class="strategy"{data_attrs(strategy=strategy, reach=reach)}>'
-            f"<strong>{esc(labels.text('strategy'))}: {esc(labels.strategy(strategy))}</strong>"
+            f"<strong>{esc(labels.text('strategy'))}{esc(labels.text('colon'))}{esc(labels.strategy(strategy))}</strong>"
             f"<br>{esc(labels.strategy_description(strategy, playbook))}<br>"
             + esc(
                 labels.text(

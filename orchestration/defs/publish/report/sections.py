@@ -91,8 +91,8 @@ def migrations_section(content: ReportContent, labels: Labels, names: dict[str, 
         "migrations",
         labels,
         f"<p>{esc(t('migrations_intro', from_month=from_month, to_month=to_month))}</p>",
-        f"<p{data_attrs(stayed=stayed, moved=moved)}>{esc(t('migrations_stayed'))}: "
-        f"<strong>{fmt_int(stayed)}</strong> · {esc(t('migrations_moved'))}: "
+        f"<p{data_attrs(stayed=stayed, moved=moved)}>{esc(t('migrations_stayed'))}{esc(t('colon'))}"
+        f"<strong>{fmt_int(stayed)}</strong> · {esc(t('migrations_moved'))}{esc(t('colon'))}"
         f"<strong>{fmt_int(moved)}</strong></p>",
         table(None, heads, rows, (False, *[True] * len(ids))),
     )
@@ -172,9 +172,9 @@ def quality_section(q: QualityFigures | None, labels: Labels) -> str:
         for name, n, reason, _ in q.rejected_files
     ]
     parts = [
-        f"<ul><li{data_attrs(quarantined=q.quarantined_total)}>{esc(t('quarantined'))}: "
+        f"<ul><li{data_attrs(quarantined=q.quarantined_total)}>{esc(t('quarantined'))}{esc(t('colon'))}"
         f"<strong>{fmt_int(q.quarantined_total)}</strong></li>",
-        f"<li{data_attrs(files_rejected=len(q.rejected_files))}>{esc(t('files_rejected'))}: "
+        f"<li{data_attrs(files_rejected=len(q.rejected_files))}>{esc(t('files_rejected'))}{esc(t('colon'))}"
         f"<strong>{fmt_int(len(q.rejected_files))}</strong></li>",
         _accounting(
             labels,
@@ -221,4 +221,5 @@ def _accounting(labels: Labels, key: str, balanced: bool, **counts: int) -> str:
     """One accounting equation and whether it adds up, as a list item."""
     sentence = labels.text(key, **{k: fmt_int(n) for k, n in counts.items()})
     verdict = labels.text("balanced" if balanced else "unbalanced")
-    return f"<li>{esc(sentence)}: <strong>{esc(verdict)}</strong></li>"
+    colon = labels.text("colon")
+    return f"<li>{esc(sentence)}{esc(colon)}<strong>{esc(verdict)}</strong></li>"

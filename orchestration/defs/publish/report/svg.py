@@ -104,7 +104,7 @@ def line_chart(
     every = max(1, round(len(x_labels) / 8))
     for i, label in enumerate(x_labels):
         last = len(x_labels) - 1
-        if (i % every == 0 and last - i >= every / 2) or i == last:
+        if (i % every == 0 and last - i >= every) or i == last:
             x, _ = xy(i, 0)
             out.append(_text(x, top + plot_h + 18, label, "middle"))
     out.append(_text(left + plot_w / 2, top + plot_h + 44, x_axis, "middle", font_weight="bold"))
