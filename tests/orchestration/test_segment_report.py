@@ -230,3 +230,15 @@ def test_chinese_report_reads_as_chinese(snapshot):
 def test_report_without_quality_figures_says_so(snapshot):
     html = render_report(read_content(snapshot / PUBLISHED_DB), load_labels("en"), None)
     assert "No data-quality figures" in html
+
+
+def test_publish_metadata_links_the_report_and_shows_the_heat_map(snapshot):
+    from orchestration.defs.publish.assets import _report_metadata
+
+    metadata = _report_metadata(snapshot)
+    assert metadata["report"].url == (snapshot / REPORT_FILE).as_uri()
+    assert metadata["report_path"].path == str(snapshot / REPORT_FILE)
+    assert metadata["heatmap"].md_str.startswith(
+        "![Segment profiles heat map](data:image/png;base64,"
+    )
+    assert metadata["heatmap_path"].path == str(snapshot / HEATMAP_FILE)

@@ -109,6 +109,11 @@ def load_labels(language: str) -> Labels:
     return Labels(language, yaml.safe_load(text))
 
 
+def trait_labels(language: str = "en") -> dict[str, str]:
+    """trait -> its readable label with unit, in `language`."""
+    return dict(load_labels(language).data["traits"])
+
+
 def phrase_slots(naming: dict) -> dict[str, str]:
     """phrase -> slot (adjective, noun, suffix, qualifier) of the naming config's phrases,
     plus the default noun and the fallback name (and the reserved segment's name)."""

@@ -26,7 +26,12 @@ from orchestration.defs.publish.report.html import (
     page,
     table,
 )
-from orchestration.defs.publish.report.labels import Labels, load_labels, phrase_slots
+from orchestration.defs.publish.report.labels import (
+    Labels,
+    load_labels,
+    phrase_slots,
+    trait_labels,
+)
 from orchestration.defs.publish.report.sections import (
     grid_section,
     heatmap_section,
@@ -53,10 +58,7 @@ def report_files(
         REPORT_FILE: render_report(content, load_labels(language or report_language()), quality)
     }
     if content.profiles.filter(pl.col("segment_id") != RESERVED_SEGMENT_ID).height:
-        english = load_labels("en")
-        files[HEATMAP_FILE] = profile_heatmap_png(
-            content.profiles, {t: english.trait(t) for t in _traits(content)}
-        )
+        files[HEATMAP_FILE] = profile_heatmap_png(content.profiles, trait_labels("en"))
     return {
         name: data.encode("utf-8") if isinstance(data, str) else data
         for name, data in files.items()
