@@ -210,6 +210,11 @@ def _format_ratio(index: float | None, z: float) -> str:
     return f"x{ratio:.1f}" if ratio >= 0.1 else f"x{ratio:.2f}"
 
 
+def parse_top_traits(text: str | None) -> list[str]:
+    """The trait names of a `top_traits` value ('trait xRATIO; ...'), in order."""
+    return [part.rsplit(" ", 1)[0] for part in (text or "").split("; ") if part]
+
+
 def top_traits(table: pl.DataFrame, traits: list[str], top_n: int) -> list[str]:
     """'trait xRATIO; ...' per profile row (RATIO = index / 100), strongest |z| first."""
     out = []

@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import time
+from pathlib import Path
 
 import dagster as dg
 
@@ -83,6 +84,14 @@ def summary(paths: Paths) -> str:
     return "\n".join(lines)
 
 
+def report_path(paths: Paths) -> Path:
+    """The segment report of the current snapshot (through the `current` pointer)."""
+    from orchestration.defs.publish.report import REPORT_FILE
+    from orchestration.defs.publish.writer import CURRENT
+
+    return paths.published / CURRENT / REPORT_FILE
+
+
 def quality_summary(paths: Paths) -> str:
     from orchestration.defs.quality.report import quality_report
     from orchestration.defs.warehouse import connect_duckdb
@@ -135,6 +144,7 @@ def main(argv: list[str] | None = None) -> None:
     print(summary(paths))
     print(quality_summary(paths))
     print(f"\nDone in {time.perf_counter() - started:.0f} s.")
+    print(f"Segment report: {report_path(paths)}")
 
 
 if __name__ == "__main__":

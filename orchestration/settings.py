@@ -61,3 +61,12 @@ def utility_timezone() -> str:
     from contract import landing_contract
 
     return os.environ.get(TIMEZONE_VARIABLE, "").strip() or landing_contract().timezone
+
+
+REPORT_LANGUAGE_VARIABLE, DEFAULT_REPORT_LANGUAGE = "GRIDSEG_REPORT_LANG", "en"
+
+
+def report_language() -> str:
+    """The language of the published segment report's labels: GRIDSEG_REPORT_LANG (`en` or
+    `zh-CN`, the label files in orchestration/defs/publish/report/labels/), else English."""
+    return os.environ.get(REPORT_LANGUAGE_VARIABLE, "").strip() or DEFAULT_REPORT_LANGUAGE

@@ -1,12 +1,15 @@
 """The publish asset: segment tables for BI and marketing, published as one snapshot."""
 
+import base64
+from pathlib import Path
+
 import dagster as dg
+import duckdb
 
-from ml.pipeline import profile_heatmap_png
+from orchestration.defs.publish.report import HEATMAP_FILE, REPORT_FILE, report_files
 from orchestration.defs.publish.writer import publish
-from orchestration.defs.warehouse import WAREHOUSE_POOL, GridSegPaths, query_frame
-
-HEATMAP = "segment_profiles_heatmap.png"
+from orchestration.defs.quality.report import QualityFigures, quality_figures
+from orchestration.defs.warehouse import WAREHOUSE_POOL, GridSegPaths
 
 
 @dg.asset(
@@ -18,20 +21,25 @@ HEATMAP = "segment_profiles_heatmap.png"
         dg.AssetKey(["ml", "segmentation_model"]),
     ],
     pool=WAREHOUSE_POOL,
-    kinds={"duckdb", "parquet"},
+    kinds={"duckdb", "parquet", "html"},
     description=(
         "One snapshot under data/published/snapshots/<id>/, read through the pointer "
         "data/published/current: segments.duckdb (customer_segments, customer_segments_history, "
         "segment_profiles, segment_migrations, value_index_weights, segmentation_models), the "
-        "same tables as Parquet under parquet/ (partitioned by as_of_month), the profile heat "
-        "map and manifest.json."
+        "same tables as Parquet under parquet/ (partitioned by as_of_month), the segment report "
+        "segment_report.html, the profile heat map and manifest.json."
     ),
 )
 def published_segments(
     context: dg.AssetExecutionContext, gridseg: GridSegPaths
 ) -> dg.MaterializeResult:
     paths = gridseg.paths()
-    snapshot = publish(paths.warehouse, paths.published, files=_heatmap(gridseg))
+    quality = _quality(gridseg)
+    snapshot = publish(
+        paths.warehouse,
+        paths.published,
+        render=lambda published_db: report_files(published_db, quality),
+    )
     context.log.info(
         f"Published snapshot {snapshot.snapshot_id} to {snapshot.path}: {snapshot.counts}"
     )
@@ -39,18 +47,34 @@ def published_segments(
         metadata={
             "snapshot": snapshot.snapshot_id,
             "path": dg.MetadataValue.path(str(snapshot.path)),
+            **_report_metadata(snapshot.path),
             **{f"rows_{table}": n for table, n in snapshot.counts.items()},
         }
     )
 
 
-def _heatmap(gridseg: GridSegPaths) -> dict[str, bytes]:
-    """The profile heat map of the latest month, as a file of the snapshot: it switches with
-    the tables it pictures (none when there are no profiles)."""
+def _quality(gridseg: GridSegPaths) -> QualityFigures | None:
+    """The warehouse's quality counts for the report; None before the quality models exist."""
     with gridseg.warehouse(read_only=True) as conn:
-        profiles = query_frame(
-            conn,
-            "select * from ml.segment_profiles where as_of_month = "
-            "(select max(as_of_month) from ml.segment_profiles) order by segment_id",
+        try:
+            return quality_figures(conn)
+        except duckdb.CatalogException:
+            return None
+
+
+def _report_metadata(snapshot: Path) -> dict[str, dg.MetadataValue]:
+    """The report as a link the UI opens, and the heat map as an image. Dagster 1.13 has no
+    image metadata type: Markdown with the PNG as a data URI is what the UI shows as a
+    picture (about 100 kB in the event log per publish)."""
+    report, heatmap = snapshot / REPORT_FILE, snapshot / HEATMAP_FILE
+    metadata: dict[str, dg.MetadataValue] = {
+        "report": dg.MetadataValue.url(report.as_uri()),
+        "report_path": dg.MetadataValue.path(str(report)),
+    }
+    if heatmap.exists():
+        png = base64.b64encode(heatmap.read_bytes()).decode("ascii")
+        metadata["heatmap"] = dg.MetadataValue.md(
+            f"![Segment profiles heat map](data:image/png;base64,{png})"
         )
-    return {HEATMAP: profile_heatmap_png(profiles)} if profiles.height else {}
+        metadata["heatmap_path"] = dg.MetadataValue.path(str(heatmap))
+    return metadata

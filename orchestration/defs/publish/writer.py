@@ -19,7 +19,7 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -169,6 +169,11 @@ def storage_version(setting: str | None = None) -> str:
     return version.strip()
 
 
+# Files made from a snapshot's tables once they are written and before `current` moves: the
+# published segments.duckdb in, {file name: bytes} out. They switch with the tables.
+Render = Callable[[Path], Mapping[str, bytes]]
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """One publish: its id, its folder and the row count of every published table."""
@@ -184,9 +189,11 @@ def publish(
     storage: str | None = None,
     files: Mapping[str, bytes] | None = None,
     keep: int = KEEP_SNAPSHOTS,
+    render: Render | None = None,
 ) -> Snapshot:
     """Build every published table from the warehouse into a new snapshot, in DuckDB storage
-    version `storage` (default: storage_version()), with `files` (name -> bytes) beside them;
+    version `storage` (default: storage_version()), with `files` (name -> bytes) beside them
+    and the files `render` makes from the snapshot's own segments.duckdb (the report);
     then switch `current` to it and delete all but the newest `keep` snapshots. Readers see
     nothing of it until the switch."""
     storage = storage_version(storage)
@@ -196,9 +203,9 @@ def publish(
     if keep < 1:
         raise ValueError(f"keep={keep}: the current snapshot at least is kept")
     published_dir = Path(published_dir)
-    manifest = _build_snapshot(warehouse, published_dir / SNAPSHOTS_DIR, storage, files)
+    manifest = _build_snapshot(warehouse, published_dir / SNAPSHOTS_DIR, storage, files, render)
     _switch(published_dir, manifest)
-    for name in (PUBLISHED_DB, *sorted(files)):
+    for name in (PUBLISHED_DB, *manifest["files"]):
         _replace_link(published_dir / name, f"{CURRENT}/{name}")
         (published_dir / f".{name}.building").unlink(missing_ok=True)  # the old layout's
     _remove_legacy(published_dir)
@@ -208,7 +215,11 @@ def publish(
 
 
 def _build_snapshot(
-    warehouse: Path, snapshots: Path, storage: str, files: Mapping[str, bytes]
+    warehouse: Path,
+    snapshots: Path,
+    storage: str,
+    files: Mapping[str, bytes],
+    render: Render | None = None,
 ) -> dict:
     """A complete snapshot in `snapshots/<next id>/`: built in `.building`, renamed when
     complete (a failure leaves nothing). Returns its manifest."""
@@ -217,6 +228,11 @@ def _build_snapshot(
     building.mkdir(parents=True)
     try:
         tables = _build(warehouse, building, storage)
+        if render is not None:
+            rendered = render(building / PUBLISHED_DB)
+            for name in rendered:
+                _check_file_name(name)
+            files = {**files, **rendered}
         for name, data in sorted(files.items()):
             (building / name).write_bytes(data)
         snapshot_id = _next_snapshot_id(snapshots)

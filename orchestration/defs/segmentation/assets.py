@@ -22,6 +22,7 @@ from ml.pipeline import (
     value_index_weights,
 )
 from orchestration.defs.partitions import month_window, monthly_partitions
+from orchestration.defs.publish.report.labels import trait_labels
 from orchestration.defs.segmentation.model_store import (
     load_current_model,
     save_model,
@@ -254,7 +255,7 @@ def scores_and_profiles(context: dg.AssetExecutionContext, gridseg: GridSegPaths
     )
     metadata: dict = {"months": len(months)}
     if profiles:
-        png = profile_heatmap_png(profiles[-1])
+        png = profile_heatmap_png(profiles[-1], trait_labels())
         encoded = base64.b64encode(png).decode()
         metadata["heatmap"] = dg.MetadataValue.md(
             f"![profile indices](data:image/png;base64,{encoded})"

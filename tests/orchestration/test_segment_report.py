@@ -1,0 +1,244 @@
+"""The segment report: labels complete in both languages, rendered inside the publish from the
+snapshot's own tables, byte-identical for the same tables, self-contained, and showing the
+published figures. The browser test is tests/e2e/test_segment_report_browser.py."""
+
+import re
+import string
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import polars as pl
+import pytest
+
+from ml.feature_catalog import ATTRIBUTE_COLUMNS, NUMERIC_FEATURES
+from ml.pipeline import load_config
+from ml.profiles import profile_table, trait_names
+from orchestration.defs.publish.report import HEATMAP_FILE, REPORT_FILE, report_files
+from orchestration.defs.publish.report.cards import PERCENT_TRAITS
+from orchestration.defs.publish.report.content import read_content
+from orchestration.defs.publish.report.labels import languages, load_labels, phrase_slots
+from orchestration.defs.publish.report.render import render_report
+from orchestration.defs.publish.writer import MANIFEST, PUBLISHED_DB, SEGMENT_COLUMNS, publish
+from orchestration.defs.quality.report import QualityFigures
+from tests.orchestration.report_text import leaked_labels, visible_text
+
+CONFIG = load_config()
+PROFILE = CONFIG["segmentation"]["profile"]
+MONTHS = ("2024-05", "2024-06")
+NAMES = {
+    "S00": "Insufficient recent data",
+    "S01": "High-usage winter-peaking customers",
+    "S02": "Customers in arrears, late payers, on payment plans",
+    "S03": "Solar exporters",
+}
+QUALITY = QualityFigures(
+    quarantined=[("bills", "negative_kwh", 3)],
+    rejected_files=[("bills/bad.csv", None, "missing column kwh_total", False)],
+    rows_received=103,
+    rows_accepted=100,
+    rows_quarantined=3,
+    rows_exact_duplicate=0,
+    batches=2,
+    batches_unbalanced=0,
+    files_received=3,
+    files_loaded=2,
+    files_rejected=1,
+    files_duplicate=0,
+    files_rows_unknown=1,
+    tables_unbalanced=0,
+)
+
+
+def scored(n_customers: int = 90) -> pl.DataFrame:
+    """Customers x MONTHS with every profile trait, scores and a segment; a few in S00."""
+    rng = np.random.default_rng(5)
+    rows = len(MONTHS) * n_customers
+    segment = [
+        "S00" if c % 30 == 0 else f"S0{1 + (c + m * (c % 7 == 1)) % 3}"
+        for m in range(len(MONTHS))
+        for c in range(n_customers)
+    ]
+    frame = pl.DataFrame(
+        {
+            "customer_id": [f"c{c:03d}" for _ in MONTHS for c in range(n_customers)],
+            "as_of_month": [m for m in MONTHS for _ in range(n_customers)],
+            "segment_id": segment,
+            **{t: rng.gamma(2.0, 50.0, rows) for t in PROFILE["traits"]},
+            "value_score": rng.uniform(0, 100, rows),
+            "satisfaction_score": rng.uniform(0, 100, rows),
+            "payment_method": rng.choice(["cash", "direct_debit", "online"], rows),
+            "has_solar": rng.uniform(size=rows) < 0.2,
+            "budget_billing": rng.uniform(size=rows) < 0.3,
+            "paperless": rng.uniform(size=rows) < 0.5,
+            "customer_class": rng.choice(["residential", "commercial", "industrial"], rows),
+        }
+    )
+    cells = CONFIG["satisfaction"]["grids"][CONFIG["satisfaction"]["grid"]]["cells"]
+    strategies = list(CONFIG["strategies"]["strategies"])
+    return frame.with_columns(
+        pl.col("segment_id").replace_strict(NAMES).alias("segment_name"),
+        pl.Series("value_tier", rng.choice(["VIP", "high", "medium", "low"], rows)),
+        pl.Series("value_satisfaction_cell", rng.choice(sorted(cells.values()), rows)),
+        pl.Series("credit_rating", rng.choice(list("ABCD"), rows)),
+        pl.Series("recommended_strategy", rng.choice(strategies[:3], rows)),
+        pl.lit("north").alias("region"),
+        pl.lit(None, pl.String).alias("segment_reason"),
+        pl.lit("2024-05-abc").alias("model_version"),
+    )
+
+
+def make_warehouse(path: Path) -> Path:
+    frame = scored()
+    profiles = profile_table(frame.filter(pl.col("segment_id") != "S00"), PROFILE).with_columns(
+        pl.col("segment_id").replace_strict(NAMES).alias("segment_name"),
+        pl.lit("standard_service").alias("strategy"),
+    )
+    history = frame.select(SEGMENT_COLUMNS)
+    conn = duckdb.connect(str(path))
+    conn.execute("create schema ml")
+    conn.register("history", history)
+    conn.register("profiles", profiles)
+    conn.execute("create table ml.customer_segments_history as select * from history")
+    conn.execute("create table ml.segment_profiles as select * from profiles")
+    conn.execute(
+        "create table ml.value_index_weights as select '2024-05-abc' as model_version, "
+        "'group' as level, 'current_value' as criterion, 'ahp' as method, 1.0 as weight"
+    )
+    conn.execute(
+        "create table ml.segmentation_models as select '2024-05-abc' as model_version, "
+        "'2024-06-01T00:00:00' as trained_at, '2024-05' as as_of_month, "
+        "'2024-05' as training_month, 3 as k, 0.31 as silhouette, 1.2 as davies_bouldin, "
+        "100.0 as calinski_harabasz, 150 as n_customers, 'kwh_avg_month,tenure_months' "
+        "as features, 0.93 as stability_ari, 3 as n_segments_matched, 0 as n_segments_new, "
+        "0 as n_segments_retired, 0.95 as surrogate_fidelity"
+    )
+    conn.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def snapshot(tmp_path_factory) -> Path:
+    """A published snapshot whose report was rendered by the publish hook."""
+    root = tmp_path_factory.mktemp("report")
+    warehouse = make_warehouse(root / "warehouse.duckdb")
+    result = publish(warehouse, root / "published", render=lambda db: report_files(db, QUALITY))
+    return result.path
+
+
+def test_every_language_labels_what_english_labels():
+    english = load_labels("en").data
+    assert languages() == ["en", "zh-CN"]
+    for language in languages():
+        data = load_labels(language).data
+        for section in ("text", "traits", "strategies"):
+            assert set(data[section]) == set(english[section]), (language, section)
+        for kind, values in english["values"].items():
+            assert set(data["values"][kind]) == set(values), (language, kind)
+        for key, text in english["text"].items():
+            fields = {f for _, f, _, _ in string.Formatter().parse(text) if f}
+            other = {f for _, f, _, _ in string.Formatter().parse(data["text"][key]) if f}
+            assert other == fields, (language, key)
+
+
+def test_every_trait_has_a_label_with_its_unit_in_both_languages():
+    traits = {*ATTRIBUTE_COLUMNS, *NUMERIC_FEATURES, *trait_names(PROFILE)}
+    for language in languages():
+        labels = load_labels(language)
+        missing = sorted(t for t in traits if t not in labels.data["traits"])
+        assert not missing, (language, missing)
+        for trait in PERCENT_TRAITS:
+            assert re.search(r"[(（]%[)）]$", labels.trait(trait)), (language, trait)
+
+
+def test_chinese_labels_every_strategy_and_name_phrase():
+    labels = load_labels("zh-CN")
+    playbook = CONFIG["strategies"]["strategies"]
+    assert set(labels.data["strategy_descriptions"]) == set(playbook)
+    assert set(labels.data["strategies"]) == set(playbook)
+    assert set(phrase_slots(CONFIG["naming"])) <= set(labels.data["segment_names"])
+
+
+def test_segment_names_translate_phrase_by_phrase():
+    slots = phrase_slots(CONFIG["naming"])
+    zh, en = load_labels("zh-CN"), load_labels("en")
+    assert zh.segment_name("High-usage winter-peaking customers", slots) == "高用电冬季高峰型客户"
+    assert zh.segment_name("Customers in arrears, late payers", slots) == "客户，有欠费，缴费迟"
+    assert zh.segment_name("Insufficient recent data", slots) == "近期数据不足"
+    assert zh.segment_name("Solar exporters (S07)", slots) == "光伏上网用户 (S07)"
+    assert zh.segment_name("Night owls", slots) is None  # shown as published
+    assert en.segment_name("High-usage winter-peaking customers", slots) is None
+
+
+def test_unknown_language_is_refused():
+    with pytest.raises(ValueError, match="no label file"):
+        load_labels("fr")
+
+
+def test_publish_renders_the_report_into_the_snapshot(snapshot):
+    manifest = (snapshot / MANIFEST).read_text()
+    assert REPORT_FILE in manifest and HEATMAP_FILE in manifest
+    html = (snapshot / REPORT_FILE).read_text("utf-8")
+    assert html.startswith("<!DOCTYPE html>") and '<html lang="en">' in html
+    assert (snapshot / HEATMAP_FILE).read_bytes().startswith(b"\x89PNG")
+
+
+def test_same_tables_give_the_same_bytes(snapshot, tmp_path):
+    copy = tmp_path / PUBLISHED_DB
+    copy.write_bytes((snapshot / PUBLISHED_DB).read_bytes())
+    again = report_files(copy, QUALITY, "en")
+    assert again[REPORT_FILE] == (snapshot / REPORT_FILE).read_bytes()
+    assert again[HEATMAP_FILE] == (snapshot / HEATMAP_FILE).read_bytes()
+
+
+def test_report_is_self_contained(snapshot):
+    for language in languages():
+        html = report_files(snapshot / PUBLISHED_DB, QUALITY, language)[REPORT_FILE].decode()
+        assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:|//)""", html, re.I)
+        assert not re.search(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}", html, re.I)
+        for external in ("<script", "<link", "<img", "<iframe", "@import", "@font-face", "url("):
+            assert external not in html.lower(), (language, external)
+
+
+def test_report_shows_the_published_figures(snapshot):
+    html = (snapshot / REPORT_FILE).read_text("utf-8")
+    conn = duckdb.connect(str(snapshot / PUBLISHED_DB), read_only=True)
+    sizes = conn.execute(
+        "select segment_id, count(*) from customer_segments group by 1 order by 1"
+    ).fetchall()
+    cells = conn.execute(
+        "select value_satisfaction_cell, count(*) from customer_segments group by 1"
+    ).fetchall()
+    conn.close()
+    for segment_id, n in sizes:
+        assert f'data-segment-card="{segment_id}"' in html
+        assert f'data-segment-id="{segment_id}" data-customers="{n}"' in html
+    for cell, n in cells:
+        assert f'data-cell="{cell}" data-customers="{n}"' in html
+    assert 'data-quarantined="3"' in html and 'data-files-rejected="1"' in html
+
+
+def test_chinese_report_reads_as_chinese(snapshot):
+    content = read_content(snapshot / PUBLISHED_DB)
+    html = render_report(content, load_labels("zh-CN"), QUALITY)
+    text = visible_text(html)
+    assert '<html lang="zh-CN">' in html
+    assert "客户细分" in text and "高用电冬季高峰型客户" in text and "标准服务" in text
+    assert not leaked_labels(text)
+
+
+def test_report_without_quality_figures_says_so(snapshot):
+    html = render_report(read_content(snapshot / PUBLISHED_DB), load_labels("en"), None)
+    assert "No data-quality figures" in html
+
+
+def test_publish_metadata_links_the_report_and_shows_the_heat_map(snapshot):
+    from orchestration.defs.publish.assets import _report_metadata
+
+    metadata = _report_metadata(snapshot)
+    assert metadata["report"].url == (snapshot / REPORT_FILE).as_uri()
+    assert metadata["report_path"].path == str(snapshot / REPORT_FILE)
+    assert metadata["heatmap"].md_str.startswith(
+        "![Segment profiles heat map](data:image/png;base64,"
+    )
+    assert metadata["heatmap_path"].path == str(snapshot / HEATMAP_FILE)
