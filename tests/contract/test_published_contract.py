@@ -72,3 +72,9 @@ def test_the_docs_name_every_table_with_its_grain():
     documented = markdown()
     for table in CONTRACT.values():
         assert f"### {table.name} (one row per {table.grain})" in documented
+
+
+def test_the_bi_guide_lists_every_table_with_its_grain():
+    text = (ROOT / "docs" / "bi.md").read_text(encoding="utf-8")
+    for table in CONTRACT.values():
+        assert f"| `{table.name}` | {table.grain} |" in text, table.name
