@@ -14,13 +14,26 @@ SEED ?= 42
 # share of landing rows to spoil (0..1), plus 8 bad files; e.g. `make demo FAULTS=0.01`
 FAULTS ?= 0
 
-.PHONY: system-packages setup demo test dev bench backfill nightly rebuild lint clean clean-all gx-docs
+.PHONY: system-packages setup demo test dev bench backfill nightly rebuild lint clean clean-all gx-docs lock
 
-$(VENV)/.installed: pyproject.toml
+# Installs exactly the versions of requirements.lock, each checked against its hashes (CI too,
+# through `make test`), then GridSeg itself without dependencies, built with the lock's
+# setuptools. Runs again when the lock or pyproject.toml changes.
+$(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
+
+# Compiles requirements.lock from pyproject.toml (runtime + dev) for Linux and Python 3.11,
+# with hashes. Pins already in the lock stay unless pyproject.toml no longer admits them:
+# `make lock UPGRADE=1` moves every pin to the newest version admitted. Extras stay on their
+# lines (sqlglot[rs]==...): the pip of a new Python 3.11 venv (23.2) resolves an extra of a
+# stripped pin (dagster-dbt's sqlglot[rs]) as a new, unpinned requirement and refuses it.
+lock: $(VENV)/.installed
+	$(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --no-strip-extras --extra dev \
+		--no-emit-index-url --no-emit-find-links $(if $(UPGRADE),--upgrade,) \
+		--output-file requirements.lock pyproject.toml
 
 dbt_project/target/manifest.json: $(VENV)/.installed $(shell find dbt_project/models dbt_project/macros -type f) dbt_project/dbt_project.yml
 	cd dbt_project && ../$(VENV)/bin/dbt parse --quiet --profiles-dir .

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import duckdb
 
+from contract.published import published_contract
 from orchestration.defs.partitions import shift_month
 from orchestration.defs.warehouse import connect_duckdb
 
@@ -294,6 +295,7 @@ def _build(warehouse: Path, folder: Path, storage: str) -> dict[str, dict]:
         conn.execute(SMALL_REGIONS, [min_region_customers()])
         for table, query in PUBLISHED_TABLES.items():
             _create(conn, table, query)
+            _comment(conn, table)
             tables[table] = _export(conn, table, folder / PARQUET_DIR / table)
         conn.execute("detach pub")
         conn.execute("detach wh")
@@ -312,6 +314,42 @@ def _create(conn: duckdb.DuckDBPyConnection, table: str, query: str) -> None:
         conn.execute(
             f"create table pub.{table} as select * from ({query}) order by {ORDER_BY[table]}"
         )
+
+
+def sql_literal(text: str) -> str:
+    """`text` as a SQL string literal: in single quotes, each quote doubled. The one place
+    where a value enters SQL text: COMMENT ON takes a literal, not a parameter (DuckDB 2.0
+    rejects `is ?` and any expression at parse time), and DuckDB's standard strings know no
+    other escape (a backslash is a backslash). A NUL would end the text early: ValueError."""
+    if "\x00" in text:
+        raise ValueError(f"a SQL string literal cannot hold a NUL character: {text[:80]!r}")
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _quoted_name(name: str) -> str:
+    """A column name as a quoted SQL identifier (names come from the table, never from input)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _comment(conn: duckdb.DuckDBPyConnection, table: str) -> None:
+    """COMMENT ON pub.<table> and on each of its columns, the descriptions of
+    contract/published.yaml (their one home), in column order: the same input gives the same
+    comments. BI tools show them beside the table and column names. A column the contract
+    does not describe stays without a comment (tests/contract checks that there is none)."""
+    spec = published_contract()[table]
+    conn.execute(f"comment on table pub.{table} is {sql_literal(spec.comment)}")
+    columns = conn.execute(
+        "select column_name from duckdb_columns() "
+        "where database_name = 'pub' and schema_name = 'main' and table_name = ? "
+        "order by column_index",
+        [table],
+    ).fetchall()
+    for (name,) in columns:
+        comment = spec.column_comment(name)
+        if comment is not None:
+            conn.execute(
+                f"comment on column pub.{table}.{_quoted_name(name)} is {sql_literal(comment)}"
+            )
 
 
 def _export(conn: duckdb.DuckDBPyConnection, table: str, folder: Path) -> dict:

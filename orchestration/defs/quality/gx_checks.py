@@ -9,8 +9,9 @@ train and must not publish from a model that fails them.
 
 A failed `mostly` rule blocks only when it is not noise of a small load (see blocking.py);
 otherwise the check fails as a warning. Every run keeps GX's result JSON under
-<data>/quality/validations/ (`make gx-docs` renders it) and puts each failed expectation, with
-unexpected counts and sample values, in the check's metadata.
+<data>/quality/validations/ with the Dagster run id as its run name (`make gx-docs` renders
+it) and puts each failed expectation, with unexpected counts and sample values, in the check's
+metadata.
 """
 
 from collections.abc import Callable
@@ -131,7 +132,7 @@ def build_gx_check(spec: SuiteCheck) -> dg.AssetChecksDefinition:
         with gridseg.warehouse(read_only=True) as conn:
             frame, facts = spec.scope(conn)
         result = validate_frame(suite, frame)
-        path = save_result(result, gridseg.paths().data.joinpath(*RESULTS_DIR))
+        path = save_result(result, gridseg.paths().data.joinpath(*RESULTS_DIR), context.run.run_id)
         blocking = blocking_failures(result.failures)
         if not result.success:
             log = context.log.error if blocking else context.log.warning

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,9 @@ from orchestration.settings import EXPECTATIONS_DIR
 
 SAMPLE_VALUES = 10  # unexpected values kept per failed expectation
 RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_VALUES}
+# The key of a result's meta that names the run that validated it, as GX's checkpoints write
+# it ({"run_name", "run_time"}): Data Docs show it as Run Name and Run Time.
+RUN_ID = "run_id"
 
 
 class SuiteError(ValueError):
@@ -167,11 +171,17 @@ def _exception_message(info: dict) -> str | None:
     return None
 
 
-def save_result(result: SuiteResult, folder: Path) -> Path:
-    """Keep the latest GX result of a suite as `<folder>/<suite>.json` (read by gx-docs)."""
+def save_result(result: SuiteResult, folder: Path, run_name: str) -> Path:
+    """Keep the latest GX result of a suite as `<folder>/<suite>.json` (read by gx-docs), with
+    `run_name` (the Dagster run that validated it) and the time now as its run id. A result
+    validated in an ephemeral context has none: Data Docs showed `__none__`."""
+    if not run_name:
+        raise ValueError("a saved validation result needs the name of the run that made it")
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{result.suite}.json"
     tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(result.gx_result, indent=1, default=str), encoding="utf-8")
+    run_id = {"run_name": run_name, "run_time": datetime.now(UTC).isoformat()}
+    kept = {**result.gx_result, "meta": {**result.gx_result.get("meta", {}), RUN_ID: run_id}}
+    tmp.write_text(json.dumps(kept, indent=1, default=str), encoding="utf-8")
     tmp.replace(path)
     return path
