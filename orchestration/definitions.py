@@ -10,6 +10,7 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
 from orchestration.defs.dbt.assets import dbt_full_rebuild_models, dbt_monthly_models  # noqa: E402
+from orchestration.defs.dbt.freshness_checks import dbt_source_freshness_checks  # noqa: E402
 from orchestration.defs.dbt.project import dbt_cli_resource  # noqa: E402
 from orchestration.defs.ingest.assets import ingest_assets  # noqa: E402
 from orchestration.defs.ingest.checks import ingest_checks  # noqa: E402
@@ -37,7 +38,7 @@ def build_definitions(data_dir: str = "") -> dg.Definitions:
     """All assets, checks, jobs, schedules and sensors; `data_dir` pins every location (tests)."""
     return dg.Definitions(
         assets=ALL_ASSETS,
-        asset_checks=[*ingest_checks, *gx_checks, *pii_checks],
+        asset_checks=[*ingest_checks, dbt_source_freshness_checks, *gx_checks, *pii_checks],
         jobs=[nightly_load_job, nightly_refresh_job, retrain_job],
         schedules=[nightly_refresh_schedule, monthly_retrain_schedule],
         sensors=[landing_files_sensor, nightly_refresh_sensor],

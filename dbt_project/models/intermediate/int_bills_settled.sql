@@ -8,7 +8,11 @@
 -- for running sums and two groupings over every payment, with the same rows. The CTEs read the
 -- staging views again rather than being written aside (writing 33 M payments aside cost more).
 with applied as not materialized (
-    select payment_id, bill_id, paid_at, amount
+    select
+        payment_id,
+        bill_id,
+        paid_at,
+        amount
     from {{ ref('stg_billing__payments') }}
     where bill_id is not null
 ),
@@ -25,7 +29,8 @@ per_bill as (
 ),
 
 several_payments as (
-    select bill_id from per_bill where n_payments > 1
+    select bill_id from per_bill
+    where n_payments > 1
 ),
 
 flows as (
@@ -39,13 +44,15 @@ flows as (
     from applied
     inner join several_payments using (bill_id)
     inner join {{ ref('stg_billing__bills') }} as bills
-        on bills.bill_id = applied.bill_id and not bills.is_cancelled
+        on applied.bill_id = bills.bill_id and not bills.is_cancelled
 ),
 
 last_shortfall as (
     -- a bounced payment (negative row) can uncover a bill again: only the payment that covers
     -- it after its last shortfall settles it
-    select bill_id, max(paid_at) filter (where not is_covered) as last_short_at
+    select
+        bill_id,
+        max(paid_at) filter (where not is_covered) as last_short_at
     from flows
     group by bill_id
 ),
@@ -55,7 +62,10 @@ settled as (
         flows.bill_id,
         min(flows.paid_at) filter (
             where flows.is_covered
-                and (last_shortfall.last_short_at is null or flows.paid_at > last_shortfall.last_short_at)
+            and (
+                last_shortfall.last_short_at is null
+                or flows.paid_at > last_shortfall.last_short_at
+            )
         ) as paid_in_full_at
     from flows
     inner join last_shortfall using (bill_id)

@@ -17,22 +17,33 @@ outages_with_list as (
 ),
 
 customers as (
-    select customer_id, feeder_id, connected_on, disconnected_on
+    select
+        customer_id,
+        feeder_id,
+        connected_on,
+        disconnected_on
     from {{ ref('stg_cis__customers') }}
 ),
 
 affected as (
-    select outages.*, listed.customer_id
+    select
+        outages.*,
+        listed.customer_id
     from outages
     inner join listed using (outage_id)
     union all
-    select outages.*, customers.customer_id
+    select
+        outages.*,
+        customers.customer_id
     from outages
     inner join customers
-        on customers.feeder_id = outages.feeder_id
+        on outages.feeder_id = customers.feeder_id
         and customers.connected_on <= cast(outages.started_at as date)
-        and (customers.disconnected_on is null or customers.disconnected_on > cast(outages.started_at as date))
-    where outages.outage_id not in (select outage_id from outages_with_list)
+        and (
+            customers.disconnected_on is null
+            or customers.disconnected_on > cast(outages.started_at as date)
+        )
+    where outages.outage_id not in (select outages_with_list.outage_id from outages_with_list)
 ),
 
 durations as (
@@ -46,7 +57,8 @@ durations as (
             -- ... but never beyond now (the current month is month to date)
             date_diff('minute', started_at, least(
                 cast({{ month_end_of_key('outage_month') }} + interval 1 day as timestamp),
-                greatest(started_at, current_timestamp::timestamp)))
+                greatest(started_at, cast(current_timestamp as timestamp))
+            ))
         ) as minutes
     from affected
 )

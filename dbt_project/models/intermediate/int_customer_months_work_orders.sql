@@ -19,9 +19,13 @@ opened as (
         count(*) filter (where category = 'complaint') as n_complaints,
         count(*) filter (where category = 'billing_dispute') as n_billing_disputes,
         count(*) filter (where category = 'payment_arrangement') as n_payment_arrangements,
-        count(*) filter (where category = 'disconnection_nonpayment') as n_disconnections_nonpayment,
         count(*) filter (
-            where category in ('meter_fault', 'vegetation', 'voltage_quality', 'new_connection', 'reconnection')
+            where category = 'disconnection_nonpayment'
+        ) as n_disconnections_nonpayment,
+        count(*) filter (
+            where category in (
+                'meter_fault', 'vegetation', 'voltage_quality', 'new_connection', 'reconnection'
+            )
         ) as n_field_orders
     from work_orders
     where {{ in_partition_window('opened_month') }}

@@ -22,15 +22,21 @@ per_table as (
         count(*) filter (where rows_in_file is null) as files_rows_unknown,
         coalesce(sum(rows_in_file), 0) as rows_in_files,
         coalesce(sum(rows) filter (where status = 'loaded'), 0) as rows_loaded,
-        coalesce(sum(rows_in_file) filter (where status = 'rejected'), 0) as rows_in_rejected_files,
-        coalesce(sum(rows_in_file) filter (where status = 'duplicate'), 0) as rows_in_duplicate_files
+        coalesce(
+            sum(rows_in_file) filter (where status = 'rejected'), 0
+        ) as rows_in_rejected_files,
+        coalesce(
+            sum(rows_in_file) filter (where status = 'duplicate'), 0
+        ) as rows_in_duplicate_files
     from files
     group by table_name
 ),
 
 in_raw as (
     {% for table_name in tables %}
-    select '{{ table_name }}' as table_name, count(*) as rows_in_raw
+    select
+        '{{ table_name }}' as table_name,
+        count(*) as rows_in_raw
     from {{ source('landing', table_name) }}
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
@@ -39,8 +45,12 @@ in_raw as (
 select
     per_table.*,
     coalesce(in_raw.rows_in_raw, 0) as rows_in_raw,
-    files_received = files_loaded + files_rejected + files_duplicate
-        and rows_in_files = rows_loaded + rows_in_rejected_files + rows_in_duplicate_files
-        and rows_loaded = coalesce(in_raw.rows_in_raw, 0) as is_balanced
+    (
+        per_table.files_received
+        = per_table.files_loaded + per_table.files_rejected + per_table.files_duplicate
+        and per_table.rows_in_files = per_table.rows_loaded + per_table.rows_in_rejected_files
+        + per_table.rows_in_duplicate_files
+        and per_table.rows_loaded = coalesce(in_raw.rows_in_raw, 0)
+    ) as is_balanced
 from per_table
 left join in_raw using (table_name)

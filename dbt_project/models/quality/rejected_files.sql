@@ -11,17 +11,20 @@ with ingest_files as (
 ),
 
 rejected as (
-    select * from ingest_files where status = 'rejected'
+    select * from ingest_files
+    where status = 'rejected'
 ),
 
 resolutions as (
-    select rejected.batch_seq, bool_or(loaded.batch_seq is not null) as is_resolved
+    select
+        rejected.batch_seq,
+        bool_or(loaded.batch_seq is not null) as is_resolved
     from rejected
     left join ingest_files as loaded
-        on loaded.table_name = rejected.table_name
-        and loaded.file_name = rejected.file_name
+        on rejected.table_name = loaded.table_name
+        and rejected.file_name = loaded.file_name
         and loaded.status = 'loaded'
-        and loaded.batch_seq > rejected.batch_seq
+        and rejected.batch_seq < loaded.batch_seq
     group by rejected.batch_seq
 ),
 

@@ -3,7 +3,10 @@
 
 with received as (
     {% for table_name in tables %}
-    select '{{ table_name }}' as table_name, _batch_id as batch_id, any_value(_source_file) as source_file,
+    select
+        '{{ table_name }}' as table_name,
+        _batch_id as batch_id,
+        any_value(_source_file) as source_file,
         count(*) as rows_received
     from {{ source('landing', table_name) }}
     group by _batch_id
@@ -33,7 +36,10 @@ select
     coalesce(outcomes.rows_accepted, 0) as rows_accepted,
     coalesce(outcomes.rows_quarantined, 0) as rows_quarantined,
     coalesce(outcomes.rows_exact_duplicate, 0) as rows_exact_duplicate,
-    received.rows_received = coalesce(outcomes.rows_accepted, 0) + coalesce(outcomes.rows_quarantined, 0)
-        + coalesce(outcomes.rows_exact_duplicate, 0) as is_balanced
+    (
+        received.rows_received
+        = coalesce(outcomes.rows_accepted, 0) + coalesce(outcomes.rows_quarantined, 0)
+        + coalesce(outcomes.rows_exact_duplicate, 0)
+    ) as is_balanced
 from received
 left join outcomes using (table_name, batch_id)

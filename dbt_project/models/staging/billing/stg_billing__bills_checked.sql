@@ -28,10 +28,11 @@
     ) as customers on customers.customer_id = trim(source.customer_id)
 {% endset %}
 
+-- a conflict: same bill_id and revision with different values inside one batch, nobody can
+-- say which is right
 with flagged as (
-    -- a conflict: same bill_id and revision with different values inside one batch, nobody can
-    -- say which is right
-    {{ flag_repeated_keys(typed, source('landing', 'bills'), "nullif(trim(bill_id), '')", 'bill_id',
+    {{ flag_repeated_keys(
+        typed, source('landing', 'bills'), "nullif(trim(bill_id), '')", 'bill_id',
         ['bill_id', 'revision', 'customer_id', 'period_start', 'period_end',
             'kwh_total', 'kwh_peak', 'kwh_shoulder', 'kwh_offpeak', 'max_demand_kw',
             'amount_due', 'due_date', 'is_estimated', 'status', 'issued_at', '_unparsed'],
@@ -43,27 +44,38 @@ checked as (
         flagged.*,
         case
             when flagged.bill_id is null or flagged.customer_id is null then 'missing_key'
-            when flagged.revision is null or kwh_total is null or amount_due is null
+            when
+                flagged.revision is null or flagged.kwh_total is null or flagged.amount_due is null
                 or {{ is_unparsed('kwh_peak') }} or {{ is_unparsed('kwh_shoulder') }}
-                or {{ is_unparsed('kwh_offpeak') }} or {{ is_unparsed('max_demand_kw') }} then 'bad_number'
+                or {{ is_unparsed('kwh_offpeak') }} or {{ is_unparsed('max_demand_kw') }}
+                then 'bad_number'
             -- before 1950: a legacy null sentinel (1900-01-01), not a real date. A period that
             -- ends more than 62 days after the bill was issued is not a bill's period (a typo'd
             -- year): its billing month would stretch every run's month range by decades.
-            when period_start is null or period_end is null or due_date is null or issued_at is null
-                or period_end < period_start or issued_at < '1950-01-01'
-                or period_start < '1950-01-01'
-                or period_end > {{ dbt.dateadd('day', 62, 'issued_at') }} then 'bad_date'
-            when status is null or status not in ('issued', 'cancelled') or is_estimated is null
+            when
+                flagged.period_start is null or flagged.period_end is null
+                or flagged.due_date is null or flagged.issued_at is null
+                or flagged.period_end < flagged.period_start or flagged.issued_at < '1950-01-01'
+                or flagged.period_start < '1950-01-01'
+                or flagged.period_end > {{ dbt.dateadd('day', 62, 'issued_at') }} then 'bad_date'
+            when
+                flagged.status is null or flagged.status not in ('issued', 'cancelled')
+                or flagged.is_estimated is null
                 then 'invalid_enum'
             when {{ is_future('issued_at') }} then 'future_timestamp'
-            when kwh_peak is not null and kwh_shoulder is not null and kwh_offpeak is not null
-                and abs(kwh_peak + kwh_shoulder + kwh_offpeak - kwh_total) > 0.01 * abs(kwh_total) + 0.01
+            when
+                flagged.kwh_peak is not null and flagged.kwh_shoulder is not null
+                and flagged.kwh_offpeak is not null
+                and abs(
+                    flagged.kwh_peak + flagged.kwh_shoulder + flagged.kwh_offpeak
+                    - flagged.kwh_total
+                ) > 0.01 * abs(flagged.kwh_total) + 0.01
                 then 'tou_mismatch'
-            when is_key_conflict then 'duplicate_key_conflict'
+            when flagged.is_key_conflict then 'duplicate_key_conflict'
             -- Reasons that depend on the customer master come last: a later customers file can
             -- lift them (late-arriving customers), and the row must then have no other fault.
-            when not is_known_customer then 'unknown_customer'
-            when kwh_total < 0 and not customer_has_solar then 'negative_kwh'
+            when not flagged.is_known_customer then 'unknown_customer'
+            when flagged.kwh_total < 0 and not flagged.customer_has_solar then 'negative_kwh'
         end as reject_reason
     from flagged
 )

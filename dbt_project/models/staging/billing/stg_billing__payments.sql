@@ -3,7 +3,9 @@
 -- months, writing them as a table took 16-19 s; its readers recompute them for a few seconds.
 {{ config(materialized='view') }}
 with latest as (
-    {{ latest_versions(ref('stg_billing__payments_checked'), 'payment_id', '_batch_seq desc, _row_number desc') }}
+    {{ latest_versions(
+        ref('stg_billing__payments_checked'), 'payment_id', '_batch_seq desc, _row_number desc'
+    ) }}
 )
 
 select

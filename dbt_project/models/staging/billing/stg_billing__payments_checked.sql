@@ -16,24 +16,28 @@
 {% endset %}
 
 with flagged as (
-    {{ flag_repeated_keys(typed, source('landing', 'payments'), "nullif(trim(payment_id), '')", 'payment_id',
+    {{ flag_repeated_keys(
+        typed, source('landing', 'payments'), "nullif(trim(payment_id), '')", 'payment_id',
         ['payment_id', 'customer_id', 'bill_id', 'paid_at', 'amount', 'channel', '_unparsed'],
         ['payment_id', '_batch_id']) }}
 )
 
 select
-    flagged.* exclude (is_known_customer, _unparsed, is_key_conflict),
+    flagged.* exclude (flagged.is_known_customer, flagged._unparsed, flagged.is_key_conflict),
     case
-        when flagged.payment_id is null or customer_id is null then 'missing_key'
-        when amount is null or amount = 0 then 'bad_number'
+        when flagged.payment_id is null or flagged.customer_id is null then 'missing_key'
+        when flagged.amount is null or flagged.amount = 0 then 'bad_number'
         -- before 1950: a legacy null sentinel (1900-01-01), not a real date
-        when paid_at is null or paid_at < '1950-01-01' then 'bad_date'
-        when channel is null
-            or channel not in ('direct_debit', 'online', 'cash', 'bank_transfer', 'card', 'agent')
+        when flagged.paid_at is null or flagged.paid_at < '1950-01-01' then 'bad_date'
+        when
+            flagged.channel is null
+            or flagged.channel not in (
+                'direct_debit', 'online', 'cash', 'bank_transfer', 'card', 'agent'
+            )
             then 'invalid_enum'
         when {{ is_future('paid_at') }} then 'future_timestamp'
-        when is_key_conflict then 'duplicate_key_conflict'
+        when flagged.is_key_conflict then 'duplicate_key_conflict'
         -- customer-master reasons last: a later customers file can lift them
-        when not is_known_customer then 'unknown_customer'
+        when not flagged.is_known_customer then 'unknown_customer'
     end as reject_reason
 from flagged

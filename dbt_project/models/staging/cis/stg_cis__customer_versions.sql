@@ -15,8 +15,20 @@ ranked as (
 )
 
 select
-    customer_id, customer_class, tariff_code, region, feeder_id, voltage_level,
-    contracted_capacity_kva, connected_on, disconnected_on, has_solar, payment_method,
-    budget_billing, paperless, updated_at, _batch_id
+    customer_id,
+    customer_class,
+    tariff_code,
+    region,
+    feeder_id,
+    voltage_level,
+    contracted_capacity_kva,
+    connected_on,
+    disconnected_on,
+    has_solar,
+    payment_method,
+    budget_billing,
+    paperless,
+    updated_at,
+    _batch_id
 from ranked
 where version_rank = 1

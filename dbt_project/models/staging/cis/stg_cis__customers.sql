@@ -4,7 +4,9 @@ with versions as (
 ),
 
 ranked as (
-    select *, row_number() over (partition by customer_id order by updated_at desc) as recency
+    select
+        *,
+        row_number() over (partition by customer_id order by updated_at desc) as recency
     from versions
 )
 

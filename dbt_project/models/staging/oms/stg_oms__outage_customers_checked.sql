@@ -9,10 +9,14 @@ customers as (
 
 typed as (
     select
-        nullif(trim(outage_id), '') as outage_id,
+        nullif(trim(source.outage_id), '') as outage_id,
         nullif(trim(source.customer_id), '') as customer_id,
         customers.customer_id is not null as is_known_customer,
-        _loaded_at, _source_file, _batch_id, _batch_seq, _row_number
+        source._loaded_at,
+        source._source_file,
+        source._batch_id,
+        source._batch_seq,
+        source._row_number
     from source
     left join customers on customers.customer_id = trim(source.customer_id)
 )
