@@ -3,6 +3,7 @@
 import dagster as dg
 
 from ml.pipeline import profile_heatmap_png
+from orchestration.defs.conventions import TRANSIENT_FAILURE_RETRY
 from orchestration.defs.publish.writer import publish
 from orchestration.defs.warehouse import WAREHOUSE_POOL, GridSegPaths, query_frame
 
@@ -18,6 +19,7 @@ HEATMAP = "segment_profiles_heatmap.png"
         dg.AssetKey(["ml", "segmentation_model"]),
     ],
     pool=WAREHOUSE_POOL,
+    retry_policy=TRANSIENT_FAILURE_RETRY,
     kinds={"duckdb", "parquet"},
     description=(
         "One snapshot under data/published/snapshots/<id>/, read through the pointer "
