@@ -21,7 +21,7 @@ import dagster as dg
 from orchestration.defs.warehouse import connect_duckdb
 from orchestration.progress import progress_to
 from orchestration.published_inputs import record_published, unchanged_snapshot
-from orchestration.settings import DAGSTER_HOME_DIR, Paths
+from orchestration.settings import Paths, dagster_home
 
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
@@ -99,8 +99,9 @@ def command_line_paths(description: str, argv: list[str] | None = None) -> Paths
 def command_line_instance() -> dg.DagsterInstance:
     """The Dagster instance of a command-line run: DAGSTER_HOME's, by default the project's
     `dagster_home/`, so that its pool limit applies and its runs show in `make dev`'s UI."""
-    home = os.environ.setdefault("DAGSTER_HOME", str(DAGSTER_HOME_DIR))
-    Path(home).mkdir(parents=True, exist_ok=True)
+    home = dagster_home()
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ["DAGSTER_HOME"] = str(home)
     return dg.DagsterInstance.get()
 
 

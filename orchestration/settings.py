@@ -13,6 +13,13 @@ EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 # The project's Dagster instance (run history, schedules, the `warehouse` pool limit in its
 # dagster.yaml): command-line runs use it unless DAGSTER_HOME names another.
 DAGSTER_HOME_DIR = PROJECT_ROOT / "dagster_home"
+
+
+def dagster_home() -> Path:
+    """The Dagster instance's folder of command-line runs: DAGSTER_HOME, else the project's."""
+    return Path(os.environ.get("DAGSTER_HOME") or DAGSTER_HOME_DIR).resolve()
+
+
 # The variables that say where things are (Paths); they do not change what is computed.
 LOCATION_VARIABLES = (
     "GRIDSEG_DATA",

@@ -7,6 +7,7 @@ from orchestration.defs.ingest.checks import rejections_markdown
 from orchestration.defs.ingest.landing_contract import LANDING_TABLES
 from orchestration.defs.ingest.loader import FileOutcome, ingest_table
 from orchestration.defs.warehouse import ROW_COUNT, WAREHOUSE_POOL, GridSegPaths, row_count
+from orchestration.progress import progress
 
 
 def _summary(outcomes: list[FileOutcome]) -> dict[str, object]:
@@ -54,9 +55,10 @@ def build_ingest_asset(table: str) -> dg.AssetsDefinition:
                 f"{paths.landing / table} and a corrected file loads normally."
             )
         summary = _summary(outcomes)
-        context.log.info(
-            f"raw.{table}: {summary['files_loaded']} file(s), {summary['rows_loaded']:,} row(s) "
-            f"loaded; {summary['files_rejected']} rejected"
+        progress(
+            context,
+            f"[ingest] raw.{table}: {summary['files_loaded']} file(s), "
+            f"{summary['rows_loaded']:,} row(s) loaded; {summary['files_rejected']} rejected",
         )
         return dg.MaterializeResult(metadata={**summary, ROW_COUNT: total})
 
