@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 
 from orchestration.defs.warehouse import connect_duckdb
 from orchestration.progress import progress_to
@@ -202,7 +203,10 @@ def run_all(
         materialised = len(result.get_asset_materialization_events())
         report(f"[{name}] done in {timings[name]:.1f} s ({materialised} materialisations)")
     if set(REBUILD_STAGES) <= timings.keys() and (months is None or _covers_all(paths, months)):
-        record_published(paths)
+        try:
+            record_published(paths)
+        except duckdb.Error as error:  # e.g. a run of the UI writes the warehouse right now
+            report(f"[publish] not recorded as up to date ({error}): the next run rebuilds")
     return timings
 
 

@@ -67,6 +67,8 @@ def test_a_stage_runs_as_its_named_job_in_a_persistent_instance(tmp_path):
         assert run.tags[COMMAND_TAG] == "demo"
         assert run.status == dg.DagsterRunStatus.SUCCESS
         assert instance.event_log_storage.get_pool_config().default_pool_limit == 1
+        # the daemon of `dagster dev` evaluates the published segments' freshness policy
+        assert instance.freshness_enabled
         info = instance.event_log_storage.get_pool_limits()
         assert all(limit.limit == 1 for limit in info)
         assert lines[0] == "[ingest] ..."
