@@ -5,7 +5,8 @@
 Loads new landing files, rebuilds staging, recomputes the monthly features of the range in one
 dbt invocation (the months of the range replaced), scores and profiles the range with the
 current model (or retrains first with --retrain, or when no model exists yet) and republishes.
-Runs are recorded in the Dagster instance (DAGSTER_HOME) and show in the UI.
+It always runs, whatever was published before. Runs are recorded in the project's Dagster
+instance (dagster_home/, or DAGSTER_HOME) and show in the UI under the stage jobs' names.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ def main(argv: list[str] | None = None) -> None:
             skip=skip,
             log_file=log_file,
             months=(args.first, args.last),
+            command="backfill",
         )
 
 

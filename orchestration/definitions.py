@@ -9,12 +9,18 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 # BackfillPolicy is "beta" in Dagster 1.13; single-run backfills are a deliberate choice here.
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
+from orchestration.defs.conventions import with_conventions  # noqa: E402
 from orchestration.defs.dbt.assets import dbt_full_rebuild_models, dbt_monthly_models  # noqa: E402
 from orchestration.defs.dbt.freshness_checks import dbt_source_freshness_checks  # noqa: E402
 from orchestration.defs.dbt.project import dbt_cli_resource  # noqa: E402
-from orchestration.defs.ingest.assets import ingest_assets  # noqa: E402
+from orchestration.defs.ingest.assets import ingest_assets, ingest_log  # noqa: E402
 from orchestration.defs.ingest.checks import ingest_checks  # noqa: E402
-from orchestration.defs.jobs import nightly_load_job, nightly_refresh_job, retrain_job  # noqa: E402
+from orchestration.defs.jobs import (  # noqa: E402
+    nightly_load_job,
+    nightly_refresh_job,
+    retrain_job,
+    stage_jobs,
+)
 from orchestration.defs.publish.assets import published_segments  # noqa: E402
 from orchestration.defs.quality.gx_checks import gx_checks  # noqa: E402
 from orchestration.defs.quality.pii_checks import pii_checks  # noqa: E402
@@ -24,14 +30,19 @@ from orchestration.defs.segmentation.assets import segmentation_assets  # noqa: 
 from orchestration.defs.sensors import landing_files_sensor, nightly_refresh_sensor  # noqa: E402
 from orchestration.defs.warehouse import GridSegPaths  # noqa: E402
 
-ALL_ASSETS = [
-    *ingest_assets,
-    dbt_full_rebuild_models,
-    dbt_monthly_models,
-    refresh_window,
-    *segmentation_assets,
-    published_segments,
-]
+# Owners, layer tags and the published segments' freshness policy: orchestration/defs/conventions.py
+ALL_ASSETS = dg.map_asset_specs(
+    with_conventions,
+    [
+        ingest_log,
+        *ingest_assets,
+        dbt_full_rebuild_models,
+        dbt_monthly_models,
+        refresh_window,
+        *segmentation_assets,
+        published_segments,
+    ],
+)
 
 
 def build_definitions(data_dir: str = "") -> dg.Definitions:
@@ -39,7 +50,7 @@ def build_definitions(data_dir: str = "") -> dg.Definitions:
     return dg.Definitions(
         assets=ALL_ASSETS,
         asset_checks=[*ingest_checks, dbt_source_freshness_checks, *gx_checks, *pii_checks],
-        jobs=[nightly_load_job, nightly_refresh_job, retrain_job],
+        jobs=[nightly_load_job, nightly_refresh_job, retrain_job, *stage_jobs],
         schedules=[nightly_refresh_schedule, monthly_retrain_schedule],
         sensors=[landing_files_sensor, nightly_refresh_sensor],
         resources={"gridseg": GridSegPaths(data_dir=data_dir), "dbt": dbt_cli_resource()},

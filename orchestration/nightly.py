@@ -12,7 +12,8 @@
 3. The nightly refresh of that window: the monthly features, scores and profiles (with the
    current model; trained first, on the latest month, only if none was saved yet), published.
 
-Runs are recorded in the Dagster instance (DAGSTER_HOME) and show in the UI.
+Runs are recorded in the project's Dagster instance (dagster_home/, or DAGSTER_HOME) and show in
+the UI under the stage jobs' names.
 """
 
 from __future__ import annotations
@@ -41,24 +42,40 @@ def run_nightly(
     defs: dg.Definitions,
     paths: Paths,
     instance: dg.DagsterInstance | None = None,
-    report: Callable[[str], None] = print,
+    report: Callable[[str], None] | None = None,
     log_file: Path | None = None,
 ) -> tuple[str, str] | None:
     """Load, then refresh the months the load touched; returns them (None: no bills yet)."""
-    run_all(defs, paths, instance, report, skip=other_stages(LOAD_STAGES), log_file=log_file)
+    say = report or print  # run_all's own default (None) reaches the terminal past the log file
+    run_all(
+        defs,
+        paths,
+        instance,
+        report,
+        skip=other_stages(LOAD_STAGES),
+        log_file=log_file,
+        command="nightly",
+    )
     conn = connect_duckdb(paths.warehouse, read_only=True)
     try:
         pending = pending_window(conn)
     finally:
         conn.close()
     if pending is None:
-        report("[refresh] no bills loaded yet: nothing to refresh")
+        say("[refresh] no bills loaded yet: nothing to refresh")
         return None
     window, changed = pending
-    report(f"[refresh window] {window[0]}..{window[1]}; months with changed inputs: {changed}")
+    say(f"[refresh window] {window[0]}..{window[1]}; months with changed inputs: {changed}")
     refresh = REFRESH_STAGES if load_current_model(paths.models) else (*REFRESH_STAGES, "train")
     run_all(
-        defs, paths, instance, report, skip=other_stages(refresh), log_file=log_file, months=window
+        defs,
+        paths,
+        instance,
+        report,
+        skip=other_stages(refresh),
+        log_file=log_file,
+        months=window,
+        command="nightly",
     )
     return window
 

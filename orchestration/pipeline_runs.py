@@ -1,22 +1,32 @@
 """Materialise the whole graph in order, in-process: the demo, the benchmark and the end-to-end
-tests all go through here, so they exercise exactly what Dagster runs."""
+tests all go through here, so they exercise exactly what Dagster runs.
+
+Each stage is a named job of the Definitions (STAGE_JOBS, defined in orchestration/defs/jobs.py)
+executed in this process: with the project's instance its runs are in the UI under that name,
+tagged with the command that started them (`gridseg/command`), and its steps take the
+`warehouse` pool's one slot like any other run."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
 import os
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 
 from orchestration.defs.warehouse import connect_duckdb
-from orchestration.settings import Paths
+from orchestration.progress import progress_to
+from orchestration.published_inputs import record_published, unchanged_snapshot
+from orchestration.settings import Paths, dagster_home
 
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
+COMMAND_TAG = "gridseg/command"
 
 # (stage name, asset selection, partitioned?)
 STAGES: list[tuple[str, dg.AssetSelection, bool]] = [
@@ -41,6 +51,18 @@ STAGES: list[tuple[str, dg.AssetSelection, bool]] = [
     ),
     ("publish", dg.AssetSelection.groups("publish"), False),
 ]
+# The job each stage runs as (orchestration/defs/jobs.py; the train stage is the retrain job).
+STAGE_JOBS = {
+    "ingest": "ingest_landing_files",
+    "dbt staging + quality": "build_staging",
+    "dbt monthly features": "build_monthly_features",
+    "train": "retrain_segmentation",
+    "score + profile": "score_and_profile",
+    "publish": "publish_segments",
+}
+# A run that rebuilt these over every month with bills published what the landing files, the
+# model and the code give; a later run with nothing new skips them (orchestration/published_inputs.py).
+REBUILD_STAGES = ("dbt monthly features", "score + profile", "publish")
 # The nightly path in two runs: the load ends with the refresh window (quality/refresh_window),
 # from which the refresh of the monthly stages gets its months.
 LOAD_STAGES = ("ingest", "dbt staging + quality")
@@ -75,13 +97,23 @@ def command_line_paths(description: str, argv: list[str] | None = None) -> Paths
     return paths
 
 
-def command_line_run(paths: Paths, name: str) -> tuple[dg.DagsterInstance | None, Path]:
-    """For a command-line run: the Dagster instance of DAGSTER_HOME (None without it: an
-    ephemeral one), and the log file `<data>/logs/<name>.log` for Dagster's and dbt's output,
-    announced."""
-    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
+def command_line_instance() -> dg.DagsterInstance:
+    """The Dagster instance of a command-line run: DAGSTER_HOME's, by default the project's
+    `dagster_home/`, so that its pool limit applies and its runs show in `make dev`'s UI."""
+    home = dagster_home()
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ["DAGSTER_HOME"] = str(home)
+    return dg.DagsterInstance.get()
+
+
+def command_line_run(paths: Paths, name: str) -> tuple[dg.DagsterInstance, Path]:
+    """For a command-line run: the Dagster instance (command_line_instance), and the log file
+    `<data>/logs/<name>.log` for Dagster's and dbt's output, announced."""
+    instance = command_line_instance()
     log_file = paths.data / "logs" / f"{name}.log"
-    print(f"[log] Dagster and dbt output: {log_file}")
+    print(
+        f"[log] Dagster and dbt output: {log_file}; runs in the Dagster instance {instance.root_directory}"
+    )
     return instance, log_file
 
 
@@ -118,47 +150,82 @@ def run_all(
     defs: dg.Definitions,
     paths: Paths,
     instance: dg.DagsterInstance | None = None,
-    report: Callable[[str], None] = print,
+    report: Callable[[str], None] | None = None,
     skip: tuple[str, ...] = (),
     log_file: Path | None = None,
     months: tuple[str, str] | None = None,
+    command: str = "",
+    skip_unchanged: bool = False,
 ) -> dict[str, float]:
-    """Run every stage; partitioned stages as one backfill run over `months` (default: every
-    month with bills).
+    """Run every stage, each as its named job; partitioned stages as one backfill run over
+    `months` (default: every month with bills).
 
-    With `log_file`, Dagster's and dbt's own output goes there and only stage lines are
-    reported. Returns seconds per stage.
+    `report` (default: the terminal) gets the stage lines and the steps' progress lines. With
+    `log_file`, Dagster's and dbt's own output goes there. `command` tags the runs. With
+    `skip_unchanged`, the stages after ingest are skipped when the published snapshot is up to
+    date (orchestration/published_inputs.py). Returns seconds per stage run.
     """
     paths.export_env()
-    assets = list(defs.assets or [])
-    checks = list(defs.asset_checks or [])
-    resources = dict(defs.resources or {})
+    if report is None:
+        terminal = sys.stdout  # bound now: the log file replaces sys.stdout during the runs
+        report = lambda line: print(line, file=terminal, flush=True)  # noqa: E731
     timings: dict[str, float] = {}
-    for name, selection, partitioned in STAGES:
+    window = months
+    for name, _, partitioned in STAGES:
         if name in skip:
             continue
-        tags = {}
+        if skip_unchanged and name != "ingest" and "ingest" in timings:
+            snapshot = unchanged_snapshot(paths)
+            if snapshot is not None:
+                skipped = ", ".join(n for n, *_ in STAGES if n not in skip and n not in timings)
+                report(
+                    f"nothing new since snapshot {snapshot}: skipped {skipped} (--force rebuilds)"
+                )
+                return timings
+            skip_unchanged = False
+        tags = {COMMAND_TAG: command} if command else {}
         if partitioned:
-            months = months or data_months(paths.warehouse)
-            tags = {RANGE_START: months[0], RANGE_END: months[1]}
-        window = f" {months[0]}..{months[1]}" if partitioned and months else ""
-        report(f"[{name}]{window} ...")
+            window = window or data_months(paths.warehouse)
+            check_partitions(defs, window)
+            tags |= {RANGE_START: window[0], RANGE_END: window[1]}
+        shown = f" {window[0]}..{window[1]}" if partitioned else ""
+        report(f"[{name}]{shown} ...")
         started = time.perf_counter()
-        with _captured(log_file):
-            result = dg.materialize(
-                [*assets, *checks],
-                selection=selection,
-                resources=resources,
+        job = defs.resolve_job_def(STAGE_JOBS[name])
+        with progress_to(report), _captured(log_file):
+            result = job.execute_in_process(
                 instance=instance,
                 tags=tags,
                 raise_on_error=True,
                 run_config=_run_config(log_file),
             )
         timings[name] = time.perf_counter() - started
-        report(
-            f"[{name}] done in {timings[name]:.1f} s ({len(result.get_asset_materialization_events())} materialisations)"
-        )
+        materialised = len(result.get_asset_materialization_events())
+        report(f"[{name}] done in {timings[name]:.1f} s ({materialised} materialisations)")
+    if set(REBUILD_STAGES) <= timings.keys() and (months is None or _covers_all(paths, months)):
+        try:
+            record_published(paths)
+        except duckdb.Error as error:  # e.g. a run of the UI writes the warehouse right now
+            report(f"[publish] not recorded as up to date ({error}): the next run rebuilds")
     return timings
+
+
+def check_partitions(defs: dg.Definitions, window: tuple[str, str]) -> None:
+    """ValueError when `window` starts before the first monthly partition of the loaded code
+    (GRIDSEG_FIRST_MONTH, or the first month of the bills staged when the code was loaded)."""
+    job = defs.resolve_job_def(STAGE_JOBS["dbt monthly features"])
+    first = job.partitions_def.get_first_partition_key()
+    if window[0] < first:
+        raise ValueError(
+            f"the months {window[0]}..{window[1]} start before the first monthly partition "
+            f"{first}: older bills were staged since the code was loaded (run the command "
+            "again), or set GRIDSEG_FIRST_MONTH"
+        )
+
+
+def _covers_all(paths: Paths, months: tuple[str, str]) -> bool:
+    first, last = data_months(paths.warehouse)
+    return months[0] <= first and months[1] >= last
 
 
 def _run_config(log_file: Path | None) -> dict:

@@ -12,7 +12,8 @@ would make it a new model version, and the published output would differ from th
 warehouse's. Without a saved model it trains first, on the latest month, as a first run does.
 
 It refuses to run while the warehouse file exists: `make backfill` recomputes months in place.
-Runs are recorded in the Dagster instance (DAGSTER_HOME) and show in the UI.
+Runs are recorded in the project's Dagster instance (dagster_home/, or DAGSTER_HOME) and show in
+the UI under the stage jobs' names.
 """
 
 from __future__ import annotations
@@ -47,13 +48,13 @@ def rebuild(
     defs: dg.Definitions,
     paths: Paths,
     instance: dg.DagsterInstance | None = None,
-    report: Callable[[str], None] = print,
+    report: Callable[[str], None] | None = None,
     log_file: Path | None = None,
 ) -> dict[str, float]:
     """Build a new warehouse from the landing zone and the saved models; seconds per stage."""
     refuse_existing_warehouse(paths)
     skip = ("train",) if load_current_model(paths.models) is not None else ()
-    return run_all(defs, paths, instance, report, skip=skip, log_file=log_file)
+    return run_all(defs, paths, instance, report, skip=skip, log_file=log_file, command="rebuild")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -10,6 +10,24 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+# The project's Dagster instance (run history, schedules, the `warehouse` pool limit in its
+# dagster.yaml): command-line runs use it unless DAGSTER_HOME names another.
+DAGSTER_HOME_DIR = PROJECT_ROOT / "dagster_home"
+
+
+def dagster_home() -> Path:
+    """The Dagster instance's folder of command-line runs: DAGSTER_HOME, else the project's."""
+    return Path(os.environ.get("DAGSTER_HOME") or DAGSTER_HOME_DIR).resolve()
+
+
+# The variables that say where things are (Paths); they do not change what is computed.
+LOCATION_VARIABLES = (
+    "GRIDSEG_DATA",
+    "GRIDSEG_LANDING",
+    "GRIDSEG_WAREHOUSE",
+    "GRIDSEG_PUBLISH",
+    "GRIDSEG_MODELS",
+)
 
 
 @dataclass(frozen=True)
@@ -45,11 +63,9 @@ class Paths:
 
     def export_env(self) -> None:
         """Make these locations visible to child processes (dbt reads GRIDSEG_WAREHOUSE)."""
-        os.environ["GRIDSEG_DATA"] = str(self.data)
-        os.environ["GRIDSEG_LANDING"] = str(self.landing)
-        os.environ["GRIDSEG_WAREHOUSE"] = str(self.warehouse)
-        os.environ["GRIDSEG_PUBLISH"] = str(self.published)
-        os.environ["GRIDSEG_MODELS"] = str(self.models)
+        locations = (self.data, self.landing, self.warehouse, self.published, self.models)
+        for variable, path in zip(LOCATION_VARIABLES, locations, strict=True):
+            os.environ[variable] = str(path)
 
 
 TIMEZONE_VARIABLE = "GRIDSEG_TIMEZONE"

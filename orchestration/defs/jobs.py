@@ -1,10 +1,17 @@
 """Jobs: the nightly load (ingest -> staging -> the refresh window), the nightly refresh of that
-window (monthly features -> score -> profile -> publish) and the retrain."""
+window (monthly features -> score -> profile -> publish), the retrain, and one job per stage of
+the command-line runs (`make demo`, `make backfill`, `make nightly`, `make rebuild`)."""
 
 import dagster as dg
 
 from orchestration.defs.partitions import monthly_partitions
-from orchestration.pipeline_runs import LOAD_STAGES, REFRESH_STAGES, stage_selection
+from orchestration.pipeline_runs import (
+    LOAD_STAGES,
+    REFRESH_STAGES,
+    STAGE_JOBS,
+    STAGES,
+    stage_selection,
+)
 
 MODEL_KEY = dg.AssetKey(["ml", "segmentation_model"])
 
@@ -32,7 +39,36 @@ nightly_refresh_job = dg.define_asset_job(
 )
 
 retrain_job = dg.define_asset_job(
-    "retrain_segmentation",
+    STAGE_JOBS["train"],
     selection=dg.AssetSelection.assets(MODEL_KEY),
     description="Retrain the segmentation model on the latest month; segment ids stay stable.",
 )
+
+# The stages of the command-line runs, each a job of its own: their runs are listed under these
+# names (tagged gridseg/command with the command), and a stage can be rerun from the UI.
+STAGE_DESCRIPTIONS = {
+    "ingest": "Load new landing files into raw (a stage of the command-line runs).",
+    "dbt staging + quality": (
+        "Rebuild staging, the quality tables and the refresh window from all raw rows (a stage "
+        "of the command-line runs)."
+    ),
+    "dbt monthly features": (
+        "Rebuild the monthly facts, trailing sums and customer_features of a range of months (a "
+        "stage of the command-line runs)."
+    ),
+    "score + profile": (
+        "Score and profile a range of months with the current model (a stage of the "
+        "command-line runs)."
+    ),
+    "publish": "Publish the segments as a new snapshot (a stage of the command-line runs).",
+}
+stage_jobs = [
+    dg.define_asset_job(
+        STAGE_JOBS[name],
+        selection=selection,
+        partitions_def=monthly_partitions if partitioned else None,
+        description=STAGE_DESCRIPTIONS[name],
+    )
+    for name, selection, partitioned in STAGES
+    if name != "train"  # the retrain job
+]

@@ -11,6 +11,10 @@ from orchestration.defs.partitions import monthly_partitions
     cron_schedule="0 2 * * *",
     execution_timezone="UTC",
     default_status=dg.DefaultScheduleStatus.STOPPED,
+    description=(
+        "02:00 UTC every night: the nightly load (new landing files, staging, the refresh "
+        "window); nightly_refresh_sensor then refreshes the months it touched and publishes."
+    ),
 )
 def nightly_refresh_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     """02:00 every night: load new landing files; nightly_refresh_sensor then refreshes the
@@ -23,6 +27,10 @@ def nightly_refresh_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunReq
     cron_schedule="0 1 2 * *",
     execution_timezone="UTC",
     default_status=dg.DefaultScheduleStatus.STOPPED,
+    description=(
+        "01:00 UTC on the 2nd of each month: retrain the segmentation model on the month just "
+        "closed (segment ids stay stable); the nightly refresh scores with it."
+    ),
 )
 def monthly_retrain_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     """01:00 on the 2nd of each month, before the nightly refresh: retrain on the closed month."""

@@ -25,6 +25,10 @@ def landing_fingerprint(paths: Paths) -> str:
     job=nightly_load_job,
     minimum_interval_seconds=300,
     default_status=dg.DefaultSensorStatus.STOPPED,
+    description=(
+        "Every 5 minutes: when the landing folders changed (a file's name, size or time), start "
+        "the nightly load; the nightly refresh follows it."
+    ),
 )
 def landing_files_sensor(context: dg.SensorEvaluationContext):
     """Every 5 minutes: if the landing folders changed, load them (the refresh follows)."""
@@ -42,6 +46,10 @@ def landing_files_sensor(context: dg.SensorEvaluationContext):
     monitored_jobs=[nightly_load_job],
     request_job=nightly_refresh_job,
     default_status=dg.DefaultSensorStatus.RUNNING,
+    description=(
+        "After each successful nightly_load run: start nightly_refresh over the months its "
+        "quality/refresh_window step computed, as one partition-range run."
+    ),
 )
 def nightly_refresh_sensor(context: dg.RunStatusSensorContext):
     """After each successful nightly load: refresh the months it touched, in one run."""

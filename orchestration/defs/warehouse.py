@@ -97,6 +97,18 @@ def query_frame(
     return pl.from_arrow(conn.sql(sql, params=params or None).to_arrow_table())
 
 
+# Dagster's metadata key for the rows of the table an asset is (the UI's "Row count").
+ROW_COUNT = "dagster/row_count"
+
+
+def row_count(conn: duckdb.DuckDBPyConnection, table: str) -> int:
+    """Rows of `schema.table` (0 while it does not exist: a window with no months yet)."""
+    schema, name = table.split(".")
+    if not table_exists(conn, schema, name):
+        return 0
+    return conn.execute(f"select count(*) from {schema}.{name}").fetchall()[0][0]
+
+
 def table_exists(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     """Whether `schema.table` exists (a table or a view)."""
     return bool(

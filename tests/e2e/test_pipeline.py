@@ -13,6 +13,7 @@ from ml.feature_catalog import ALL_COLUMNS, PII_COLUMNS
 from orchestration.defs.dbt.project import DBT_EXECUTABLE
 from orchestration.defs.publish.writer import PUBLISHED_TABLES, current_snapshot
 from orchestration.pipeline_runs import run_all
+from orchestration.published_inputs import unchanged_snapshot
 from orchestration.settings import DBT_PROJECT_DIR
 from tests.e2e.conftest import HISTORY_MONTHS, read
 
@@ -264,3 +265,26 @@ def test_rerun_changes_nothing(pipeline):
     assert files_after.keys() == files_before.keys()
     changed = [str(name) for name in files_after if files_after[name] != files_before[name]]
     assert not changed, f"published files changed on a rerun: {changed}"
+
+
+def test_a_rerun_with_nothing_new_skips_to_the_published_snapshot(pipeline, monkeypatch):
+    """The last full run recorded what its snapshot was built from: with no new landing file,
+    `skip_unchanged` (make demo without --force) loads nothing and stops after the ingest,
+    saying so. A changed output setting, or an explicit run, rebuilds."""
+    paths, defs = pipeline["paths"], pipeline["defs"]
+    run_all(defs, paths, report=lambda _: None, skip=("train",))  # a full run records
+    snapshot = current_snapshot(paths.published)
+    lines = []
+    timings = run_all(defs, paths, report=lines.append, skip_unchanged=True)
+    assert list(timings) == ["ingest"]
+    assert current_snapshot(paths.published) == snapshot
+    assert lines[-1] == (
+        f"nothing new since snapshot {snapshot.name}: skipped dbt staging + quality, dbt "
+        "monthly features, train, score + profile, publish (--force rebuilds)"
+    )
+    assert unchanged_snapshot(paths) == snapshot.name
+    monkeypatch.setenv("GRIDSEG_MIN_REGION_CUSTOMERS", "7")
+    assert unchanged_snapshot(paths) is None  # another output setting: rebuild
+    monkeypatch.delenv("GRIDSEG_MIN_REGION_CUSTOMERS")
+    monkeypatch.setenv("GRIDSEG_DUCKDB_MEMORY", "2GB")
+    assert unchanged_snapshot(paths) == snapshot.name  # memory changes no output

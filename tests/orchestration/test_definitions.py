@@ -13,7 +13,7 @@ EXPECTED_ASSETS = {
     "raw/outage_customers",
     "raw/work_orders",
     "raw/meter_reads",
-    "raw/ingest_files",  # external: the ingest log every ingest asset writes, a dbt source
+    "raw/ingest_files",  # external, in group ingest: the log every ingest asset writes
     "staging/stg_cis__customers_checked",
     "staging/stg_cis__customer_versions",
     "staging/stg_cis__customers",
@@ -108,8 +108,80 @@ def test_monthly_assets_are_partitioned_and_backfill_in_one_run():
 
 def test_every_warehouse_writer_is_in_the_one_writer_pool():
     for assets_def in defs.assets:
+        if isinstance(assets_def, dg.AssetSpec):  # the ingest log: declared, written by ingest
+            continue
         for spec in assets_def.specs:
             assert assets_def.op.pool == WAREHOUSE_POOL, spec.key
+
+
+def test_every_asset_has_a_group_an_owner_and_a_layer_tag():
+    from orchestration.defs.conventions import OWNERS
+
+    asset_graph = graph()
+    teams = {}
+    for key in asset_graph.get_all_asset_keys():
+        node = asset_graph.get(key)
+        assert node.group_name != "default", key
+        assert node.owners == [OWNERS[node.group_name]], key
+        assert node.tags["layer"] == key.path[0], key
+        teams.setdefault(node.owners[0], set()).add(key.path[0])
+    assert teams == {
+        "team:data-engineering": {"raw", "staging", "quality", "intermediate", "marts"},
+        "team:analytics": {"ml"},
+        "team:marketing": {"published"},
+    }
+
+
+def test_the_ingest_log_is_an_external_table_of_the_ingest_group():
+    node = graph().get(dg.AssetKey(["raw", "ingest_files"]))
+    assert node.group_name == "ingest"
+    assert not node.is_materializable
+    assert node.description
+
+
+def test_published_segments_fail_freshness_after_36_hours():
+    from datetime import timedelta
+
+    for key in graph().get_all_asset_keys():
+        policy = graph().get(key).freshness_policy
+        if key == dg.AssetKey(["published", "segments"]):
+            assert policy.fail_window.to_timedelta() == timedelta(hours=36)
+            assert policy.warn_window.to_timedelta() < timedelta(hours=36)
+        else:
+            assert policy is None, key
+
+
+def test_only_ingest_and_publish_are_retried():
+    retried = {}
+    for assets_def in defs.assets:
+        if isinstance(assets_def, dg.AssetsDefinition) and assets_def.is_executable:
+            for key in assets_def.keys:
+                retried[key.path[0]] = retried.get(key.path[0], set()) | {
+                    assets_def.op.retry_policy is not None
+                }
+    assert retried.pop("raw") == {True}
+    assert retried.pop("published") == {True}
+    # the deterministic steps fail the same way twice: dbt models, training, scoring
+    assert all(flags == {False} for flags in retried.values()), retried
+
+
+def test_every_schedule_and_sensor_is_described():
+    for definition in [*defs.schedules, *defs.sensors]:
+        assert definition.description, definition.name
+
+
+def test_every_stage_of_the_command_line_runs_is_a_named_job():
+    from orchestration.pipeline_runs import STAGE_JOBS, STAGES, stage_selection
+
+    asset_graph = graph()
+    for name, _, partitioned in STAGES:
+        job = defs.resolve_job_def(STAGE_JOBS[name])
+        assert job.description, name
+        assert (job.partitions_def is not None) == partitioned, name
+        expected = stage_selection((name,)).resolve(asset_graph)
+        executable = {k for k in expected if asset_graph.get(k).is_executable}
+        assert job.asset_layer.executable_asset_keys == executable, name
+    assert defs.resolve_job_def(STAGE_JOBS["train"]).name == "retrain_segmentation"
 
 
 def test_schedules_and_landing_sensor_exist_and_are_off_by_default():

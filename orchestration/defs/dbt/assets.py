@@ -1,25 +1,88 @@
 """dbt assets. Incremental (monthly-partitioned) models and full-rebuild models live in
 separate @dbt_assets so that each gets the right partitions and backfill policy."""
 
+from collections.abc import Iterator
+
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.defs.dbt.cli_args import build_args, numpy_model_vars, partition_vars
 from orchestration.defs.dbt.project import dbt_project
 from orchestration.defs.dbt.translator import GridSegDbtTranslator
-from orchestration.defs.partitions import month_window, monthly_partitions
+from orchestration.defs.partitions import month_window, monthly_partitions, record_first_month
 from orchestration.defs.warehouse import (
     ARRAY_STEP_MEMORY_SHARE,
+    ROW_COUNT,
     WAREHOUSE_POOL,
     GridSegPaths,
     memory_limit_bytes,
+    row_count,
 )
 from orchestration.increment import record_features
+from orchestration.progress import progress
 
 # The monthly models: those of the project's own window_incremental materialization, which
 # replaces the months of the partition window straight in the table (a model must use it to get
 # the partition window), and the views over them tagged `monthly` (customer_features).
 INCREMENTAL_SELECT = "config.materialized:window_incremental tag:monthly"
+BILLS_KEY = dg.AssetKey(["staging", "stg_billing__bills"])
+DURATION = "Execution Duration"  # dagster-dbt's metadata on each model's output
+
+
+def dbt_build(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    gridseg: GridSegPaths,
+    dbt_vars: dict | None = None,
+) -> Iterator:
+    """`dbt build` of the step's models: a progress line as each model finishes, then their
+    outputs and test results, each table's output with its row count (`dagster/row_count`).
+
+    The rows are counted here, once dbt has ended, on GridSeg's own connection. dagster-dbt's
+    `fetch_row_counts()` also waits for dbt's end with DuckDB (dbt's process holds the file's
+    write lock), but it counts through dbt's adapter, which keeps the file open in this process
+    with dbt's settings: every later step of an in-process run (`make demo`) then fails to
+    connect ("a different configuration than existing connections"). Views are not counted, as
+    dagster-dbt does not count them: a count would run their query."""
+    invocation = dbt.cli(build_args(dbt_vars), context=context)
+    total = len(context.selected_asset_keys)
+    events, failure = [], None
+    try:
+        for event in invocation.stream():
+            if isinstance(event, dg.Output):
+                key = context.asset_key_for_output(event.output_name).to_user_string()
+                seconds = event.metadata.get(DURATION)
+                seconds = getattr(seconds, "value", seconds)
+                took = f" {seconds:.1f} s" if isinstance(seconds, int | float) else ""
+                built = sum(isinstance(e, dg.Output) for e in events) + 1
+                progress(context, f"[dbt] {built}/{total} {key}{took}")
+            events.append(event)
+    except Exception as error:  # the models built before the failure are still reported
+        failure = error
+    outputs = [e for e in events if isinstance(e, dg.Output)]
+    counts = _row_counts(context, gridseg, invocation.manifest, outputs)
+    for event in events:
+        count = counts.get(event.output_name) if isinstance(event, dg.Output) else None
+        yield event if count is None else event.with_metadata({**event.metadata, ROW_COUNT: count})
+    if failure is not None:
+        raise failure
+
+
+def _row_counts(
+    context: dg.AssetExecutionContext, gridseg: GridSegPaths, manifest: dict, outputs: list
+) -> dict[str, int]:
+    """Rows of the table behind each output (output name -> count); views are left out."""
+    tables = {}
+    for output in outputs:
+        key = context.asset_key_for_output(output.output_name)
+        unique_id = context.assets_def.specs_by_key[key].metadata["dagster_dbt/unique_id"]
+        node = manifest["nodes"][unique_id]
+        if node["config"]["materialized"] != "view":
+            tables[output.output_name] = f"{node['schema']}.{node['alias']}"
+    if not tables:
+        return {}
+    with gridseg.warehouse(read_only=True) as conn:
+        return {name: row_count(conn, table) for name, table in tables.items()}
 
 
 @dbt_assets(
@@ -34,9 +97,19 @@ def dbt_full_rebuild_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, gridseg: GridSegPaths
 ):
     """Staging, quality and bill-level models: rebuilt from all raw rows on every run, which is
-    what makes corrections, re-sends and late-arriving customers land without manual work."""
-    gridseg.paths().export_env()
-    yield from dbt.cli(build_args(), context=context).stream()
+    what makes corrections, re-sends and late-arriving customers land without manual work.
+    Then the first billing month of the staged bills is recorded, where the monthly partitions
+    start from the next code load on (orchestration/defs/partitions.py)."""
+    paths = gridseg.paths()
+    paths.export_env()
+    yield from dbt_build(context, dbt, gridseg)
+    if BILLS_KEY in context.selected_asset_keys:
+        with gridseg.warehouse(read_only=True) as conn:
+            (first,) = conn.execute(
+                "select min(billing_month) from staging.stg_billing__bills"
+            ).fetchall()[0]
+        if first is not None and record_first_month(paths.data, first):
+            context.log.info(f"The bills start at {first}: the monthly partitions start there")
 
 
 @dbt_assets(
@@ -64,7 +137,7 @@ def dbt_monthly_models(
         **partition_vars(min_month, max_month),
         **numpy_model_vars(memory_limit_bytes(), ARRAY_STEP_MEMORY_SHARE),
     }
-    yield from dbt.cli(build_args(dbt_vars), context=context).stream()
+    yield from dbt_build(context, dbt, gridseg, dbt_vars)
     # dbt succeeded (a failed build raises above); this step still holds the warehouse pool, so
     # the fingerprints are those of the inputs dbt just read
     with gridseg.warehouse() as conn:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 
+from orchestration.defs.partitions import check_month
+
 
 def partition_vars(min_month: str, max_month: str) -> dict[str, str]:
     """The partition window handed to incremental models; months are 'YYYY-MM'."""
-    for month in (min_month, max_month):
-        if len(month) != 7 or month[4] != "-" or not (month[:4] + month[5:]).isdigit():
-            raise ValueError(f"month {month!r} is not 'YYYY-MM'")
+    check_month(min_month)
+    check_month(max_month)
     if min_month > max_month:
         raise ValueError(f"partition window {min_month}..{max_month} is empty")
     return {"min_month": min_month, "max_month": max_month}

@@ -2,10 +2,12 @@
 
 import dagster as dg
 
+from orchestration.defs.conventions import TRANSIENT_FAILURE_RETRY
 from orchestration.defs.ingest.checks import rejections_markdown
 from orchestration.defs.ingest.landing_contract import LANDING_TABLES
 from orchestration.defs.ingest.loader import FileOutcome, ingest_table
-from orchestration.defs.warehouse import WAREHOUSE_POOL, GridSegPaths
+from orchestration.defs.warehouse import ROW_COUNT, WAREHOUSE_POOL, GridSegPaths, row_count
+from orchestration.progress import progress
 
 
 def _summary(outcomes: list[FileOutcome]) -> dict[str, object]:
@@ -29,6 +31,7 @@ def build_ingest_asset(table: str) -> dg.AssetsDefinition:
         key=["raw", table],
         group_name="ingest",
         pool=WAREHOUSE_POOL,
+        retry_policy=TRANSIENT_FAILURE_RETRY,
         kinds={"duckdb"},
         description=(
             f"Landing `{table}` files loaded into raw.{table}: one row per received row, text "
@@ -40,7 +43,7 @@ def build_ingest_asset(table: str) -> dg.AssetsDefinition:
         paths = gridseg.paths()
         with gridseg.warehouse() as conn:
             outcomes = ingest_table(conn, paths.landing, table)
-            total = conn.execute(f"select count(*) from raw.{table}").fetchall()[0][0]
+            total = row_count(conn, f"raw.{table}")
         for o in (o for o in outcomes if o.status == "rejected"):
             held = (  # a reason whose rows cannot be counted says so itself
                 "None of its rows were loaded"
@@ -52,13 +55,28 @@ def build_ingest_asset(table: str) -> dg.AssetsDefinition:
                 f"{paths.landing / table} and a corrected file loads normally."
             )
         summary = _summary(outcomes)
-        context.log.info(
-            f"raw.{table}: {summary['files_loaded']} file(s), {summary['rows_loaded']:,} row(s) "
-            f"loaded; {summary['files_rejected']} rejected"
+        progress(
+            context,
+            f"[ingest] raw.{table}: {summary['files_loaded']} file(s), "
+            f"{summary['rows_loaded']:,} row(s) loaded; {summary['files_rejected']} rejected",
         )
-        return dg.MaterializeResult(metadata={**summary, "raw_rows_total": total})
+        return dg.MaterializeResult(metadata={**summary, ROW_COUNT: total})
 
     return _ingest
 
+
+# The ingest log: every ingest asset appends to it, and dbt reads it as a source. No one asset
+# produces it, so it is declared here, in the ingest group, as an external table (the UI shows
+# it, and it is never materialised on its own).
+ingest_log = dg.AssetSpec(
+    key=["raw", "ingest_files"],
+    group_name="ingest",
+    kinds={"duckdb"},
+    description=(
+        "raw.ingest_files: one row per landing file and content seen, with its status (loaded, "
+        "rejected, duplicate), batch, rows and the reason of a rejection. Written by every "
+        "ingest asset."
+    ),
+)
 
 ingest_assets = [build_ingest_asset(table) for table in LANDING_TABLES]

@@ -6,6 +6,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from orchestration.defs.conventions import TRANSIENT_FAILURE_RETRY
 from orchestration.defs.publish.report import HEATMAP_FILE, REPORT_FILE, report_files
 from orchestration.defs.publish.writer import publish
 from orchestration.defs.quality.report import QualityFigures, quality_figures
@@ -21,6 +22,7 @@ from orchestration.defs.warehouse import WAREHOUSE_POOL, GridSegPaths
         dg.AssetKey(["ml", "segmentation_model"]),
     ],
     pool=WAREHOUSE_POOL,
+    retry_policy=TRANSIENT_FAILURE_RETRY,
     kinds={"duckdb", "parquet", "html"},
     description=(
         "One snapshot under data/published/snapshots/<id>/, read through the pointer "

@@ -37,11 +37,14 @@ from orchestration.defs.segmentation.warehouse_io import (
 )
 from orchestration.defs.warehouse import (
     ARRAY_STEP_MEMORY_SHARE,
+    ROW_COUNT,
     WAREHOUSE_POOL,
     GridSegPaths,
+    row_count,
     table_exists,
 )
 from orchestration.increment import record_scores
+from orchestration.progress import progress
 
 FEATURES_KEY = dg.AssetKey(["marts", "customer_features"])
 
@@ -145,11 +148,13 @@ def segmentation_model(
             model = train_segmentation(features, ml_config, previous, version, trained_at)
             save_model(paths.models, model)
         write_model_rows(conn, model)
+        models_rows = row_count(conn, "ml.segmentation_models")
     metrics = model.metrics
     context.log.info(f"Model {version} on {features.height} customers: k={model.k}")
     return dg.MaterializeResult(
         metadata={
             "model_version": version,
+            ROW_COUNT: models_rows,  # ml.segmentation_models: one row per model version
             "as_of_month": month,
             "training_coverage": dict(coverage).get(month),
             "k": model.k,
@@ -235,25 +240,33 @@ def scores_and_profiles(context: dg.AssetExecutionContext, gridseg: GridSegPaths
                 profiles.append(profile)
                 n_rows += scored.height
                 sizes = dict(scored.group_by("segment_id").len().sort("segment_id").iter_rows())
+                progress(
+                    context,
+                    f"[score] {len(profiles)}/{len(months)} {done_month}: "
+                    f"{scored.height:,} customers scored, {profile.height} segments profiled",
+                )
         if profiles:
             replace_months(
                 conn, "segment_profiles", pl.concat(profiles, how="diagonal_relaxed"), months
             )
         # the window's scores now come from the features its months were built from
         record_scores(conn, min_month, max_month)
+        history_rows = row_count(conn, "ml.customer_segments_history")
+        profile_rows = row_count(conn, "ml.segment_profiles")
     context.log.info(
         f"Scored {n_rows} customer-months in {len(months)} month(s) with {model.model_version}"
     )
     yield dg.MaterializeResult(
         asset_key=SCORES_KEY,
         metadata={
+            ROW_COUNT: history_rows,
             "months": len(months),
             "rows": n_rows,
             "model_version": model.model_version,
             "latest_month_rows_per_segment": dg.MetadataValue.json(sizes),
         },
     )
-    metadata: dict = {"months": len(months)}
+    metadata: dict = {ROW_COUNT: profile_rows, "months": len(months)}
     if profiles:
         png = profile_heatmap_png(profiles[-1], trait_labels())
         encoded = base64.b64encode(png).decode()

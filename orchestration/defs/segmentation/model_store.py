@@ -44,3 +44,11 @@ def saved_models(models_dir: Path) -> list[SegmentationModel]:
     """Every stored model version, in file-name order (none before the first training)."""
     files = sorted(p for p in Path(models_dir).glob("*.json") if p.name != CURRENT)
     return [SegmentationModel.from_json(p.read_text(encoding="utf-8")) for p in files]
+
+
+def current_model_version(models_dir: Path) -> str | None:
+    """The current model's version, from the pointer alone (None before the first training)."""
+    pointer_file = Path(models_dir) / CURRENT
+    if not pointer_file.exists():
+        return None
+    return json.loads(pointer_file.read_text(encoding="utf-8"))["model_version"]
