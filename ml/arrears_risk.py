@@ -12,14 +12,13 @@ sigmoid) turns the logit into the probability of arrears over 60 days in the nex
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
 from scipy import sparse
 
-from ml.model import _clean
+from ml.model import dump_model, load_model_payload
 
 SCHEMA_VERSION = 1
 MISSING_CATEGORY = "(missing)"
@@ -68,16 +67,11 @@ class ArrearsRiskModel:
             "calibration": self.calibration,
             "metrics": self.metrics,
         }
-        return json.dumps(_clean(payload), indent=1, allow_nan=False)
+        return dump_model(payload)
 
     @classmethod
     def from_json(cls, s: str) -> ArrearsRiskModel:
-        d = json.loads(s)
-        if d.get("schema_version") != SCHEMA_VERSION:
-            raise ValueError(
-                f"arrears-risk model schema_version {d.get('schema_version')!r} is not "
-                f"{SCHEMA_VERSION}: retrain the model"
-            )
+        d = load_model_payload(s, SCHEMA_VERSION, "arrears-risk")
         return cls(
             model_version=d["model_version"],
             trained_at=d["trained_at"],

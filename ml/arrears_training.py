@@ -32,6 +32,10 @@ from ml.settings import CONFIG_DIR
 POPULATIONS = {"all": None, "new_arrears": NEW_ARREARS}
 
 
+class NotEnoughData(ValueError):
+    """Too few months, or a slice without both outcomes: no model can be trained (yet)."""
+
+
 def default_risk_config() -> dict:
     """ml/config/arrears_risk.yaml."""
     return yaml.safe_load((CONFIG_DIR / "arrears_risk.yaml").read_text(encoding="utf-8"))
@@ -41,13 +45,13 @@ def split_months(months: list[str], config: dict) -> dict[str, list[str]]:
     """{"train", "calibration", "test"}: consecutive as-of months with complete labels, oldest
     first, cut newest first into test, gap, calibration, gap, train (gap = horizon_months).
     Too few months shrink the test and calibration slices down to one month each; fewer still
-    raise ValueError."""
+    raise NotEnoughData."""
     gap = int(config["horizon_months"])
     test, calibration = (int(config["split"][k]) for k in ("test_months", "calibration_months"))
     min_train = int(config["split"]["min_train_months"])
     while min_train + gap + calibration + gap + test > len(months):
         if max(test, calibration) == 1:
-            raise ValueError(
+            raise NotEnoughData(
                 f"arrears risk: {len(months)} as-of month(s) with complete labels; the time "
                 f"split needs at least {min_train + 2 * gap + 2}"
             )
@@ -117,6 +121,9 @@ def train_arrears_risk(
         name: panel.filter(pl.col("as_of_month").is_in(months)).sort(["as_of_month", "customer_id"])
         for name, months in split.items()
     }
+    for name, frame in slices.items():
+        if frame[LABEL].n_unique() < 2:
+            raise NotEnoughData(f"arrears risk: the {name} months hold only one outcome")
     train = slices["train"]
     bin_edges = {
         name: quantile_edges(train[name].cast(pl.Float64).fill_nan(None).to_numpy(), config["bins"])
@@ -190,7 +197,44 @@ def holdout_metrics(
     }
 
 
-def arrears_risk_model_row(model: ArrearsRiskModel) -> dict:
+FIGURES = (
+    ("n", pl.Int64),
+    ("positive_rate", pl.Float64),
+    ("auc", pl.Float64),
+    ("baseline_auc", pl.Float64),
+    ("brier", pl.Float64),
+    ("baseline_brier", pl.Float64),
+    ("lift_top_decile", pl.Float64),
+    ("baseline_lift_top_decile", pl.Float64),
+)
+# Columns of ml.arrears_risk_models, in order.
+MODEL_ROW_SCHEMA = {
+    "model_version": pl.String,
+    "trained_at": pl.String,
+    "horizon_months": pl.Int64,
+    "calibration_method": pl.String,
+    **{
+        f"{s}_{end}_month": pl.String
+        for s in ("train", "calibration", "test")
+        for end in ("first", "last")
+    },
+    "n_train": pl.Int64,
+    "n_calibration": pl.Int64,
+    **{f"{key}_{p}": kind for p in POPULATIONS for key, kind in FIGURES},
+    "calibration_error": pl.Float64,
+    "auc_gain_new_arrears": pl.Float64,
+    "beats_baseline": pl.Boolean,
+}
+CALIBRATION_ROW_SCHEMA = {
+    "model_version": pl.String,
+    "bin": pl.Int64,
+    "n": pl.Int64,
+    "mean_predicted": pl.Float64,
+    "observed_rate": pl.Float64,
+}
+
+
+def arrears_risk_model_row(model: ArrearsRiskModel) -> pl.DataFrame:
     """The model's row of ml.arrears_risk_models: its split and test figures."""
     m = model.metrics
     row = {
@@ -198,23 +242,24 @@ def arrears_risk_model_row(model: ArrearsRiskModel) -> dict:
         "trained_at": model.trained_at,
         "horizon_months": model.horizon_months,
         "calibration_method": model.calibration["method"],
-        **{f"{k}_first_month": v[0] for k, v in m["split"].items()},
-        **{f"{k}_last_month": v[1] for k, v in m["split"].items()},
+        **{
+            f"{k}_{end}_month": m["split"][k][i]
+            for k in ("train", "calibration", "test")
+            for i, end in enumerate(("first", "last"))
+        },
         "n_train": m["n_train"],
         "n_calibration": m["n_calibration"],
+        **{f"{key}_{p}": m["populations"][p][key] for p in POPULATIONS for key, _ in FIGURES},
+        "calibration_error": m["calibration_error"],
+        "auc_gain_new_arrears": m["auc_gain_new_arrears"],
+        "beats_baseline": m["beats_baseline"],
     }
-    for population, figures in m["populations"].items():
-        row.update({f"{key}_{population}": value for key, value in figures.items()})
-    row.update(
-        calibration_error=m["calibration_error"],
-        auc_gain_new_arrears=m["auc_gain_new_arrears"],
-        beats_baseline=m["beats_baseline"],
-    )
-    return row
+    return pl.DataFrame([row], schema=MODEL_ROW_SCHEMA)
 
 
-def calibration_rows(model: ArrearsRiskModel) -> list[dict]:
-    """The model's reliability table on its test months, one row per bin."""
-    return [
-        {"model_version": model.model_version, **row} for row in model.metrics["calibration_table"]
-    ]
+def calibration_rows(model: ArrearsRiskModel) -> pl.DataFrame:
+    """The model's rows of ml.arrears_risk_calibration: its reliability table on its test
+    months, one row per bin."""
+    table = model.metrics["calibration_table"]
+    rows = [{"model_version": model.model_version, **row} for row in table]
+    return pl.DataFrame(rows, schema=CALIBRATION_ROW_SCHEMA)

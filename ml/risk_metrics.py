@@ -42,7 +42,7 @@ def top_share_lift(labels: np.ndarray, score: np.ndarray, share: float) -> float
     before = np.concatenate([[0.0], np.cumsum(counts)[:-1]])
     taken = np.clip(take - before, 0, counts)  # rows of each score group inside the top share
     hits = float((positives * taken / counts).sum())
-    return (hits / take) / (labels.sum() / n)
+    return float((hits / take) / (labels.sum() / n))
 
 
 def calibration_table(labels: np.ndarray, probability: np.ndarray, bins: int) -> list[dict]:
