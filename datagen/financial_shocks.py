@@ -24,7 +24,8 @@ from datagen.ids import format_ids
 from datagen.payment_behaviour import PaymentPlan
 from datagen.streams import stream
 
-# Monthly hazard of a shock per archetype (2-5% a year for households and small businesses).
+# Monthly hazard of a shock per archetype: 1.8-4.8% a year for households and small
+# businesses, 0.6% for industrial customers.
 HAZARD = {
     "industrial_hv": 0.0005,
     "sme_commercial": 0.003,

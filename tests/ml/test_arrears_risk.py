@@ -249,3 +249,11 @@ def test_a_slice_with_one_outcome_trains_no_model(facts):
     calm = data.with_columns(pl.lit(False).alias(LABEL))
     with pytest.raises(NotEnoughData, match="only one outcome"):
         train_arrears_risk(calm, split, config, CREDIT, "v", "t")
+
+
+def test_the_model_reads_only_catalogued_mart_columns():
+    from ml.arrears_features import CATEGORICAL_FEATURES, MART_FEATURES
+    from ml.feature_catalog import ALL_COLUMNS, PII_COLUMNS
+
+    assert set(MART_FEATURES + CATEGORICAL_FEATURES) <= set(ALL_COLUMNS)
+    assert not set(MART_FEATURES + CATEGORICAL_FEATURES) & set(PII_COLUMNS)
