@@ -78,7 +78,9 @@ def create_empty_tables(conn: duckdb.DuckDBPyConnection) -> None:
 
 
 def restore_model_rows(conn: duckdb.DuckDBPyConnection, models_dir: Path) -> list[str]:
-    """Rows of every saved model missing from ml.arrears_risk_models (a rebuilt warehouse)."""
+    """Rows of every saved model missing from ml.arrears_risk_models (a rebuilt warehouse);
+    the tables, empty, where no model was saved yet."""
+    create_empty_tables(conn)
     present = (
         {v for (v,) in conn.execute("select model_version from ml.arrears_risk_models").fetchall()}
         if table_exists(conn, "ml", "arrears_risk_models")
@@ -129,7 +131,6 @@ def arrears_risk_model(
         except NotEnoughData as error:
             # a young warehouse: the previous model stays current; without one, no scores yet
             context.log.warning(f"{error}: the arrears-risk model is not retrained")
-            create_empty_tables(conn)
             return dg.MaterializeResult(metadata={"trained": False, "reason": str(error)})
         write_model_rows(conn, model)
         models_rows = row_count(conn, "ml.arrears_risk_models")
