@@ -141,7 +141,10 @@ def generate(
         "fault_rate": fault_rate,
         "archetype_shares": dict(zip(ARCHETYPES, shares, strict=True)),
     }
-    write_truth(truth_dir, pop.arch, {**parameters, "rows": rows, "files": files, "bad_files": bad})
+    shocks = payments.shocks.truth([window.label(m) for m in range(n_months)])
+    write_frame(shocks, truth_dir / "shocks.parquet", "parquet")
+    manifest = {**parameters, "rows": rows, "files": files, "bad_files": bad}
+    write_truth(truth_dir, pop.arch, {**manifest, "financial_shocks": shocks.height})
     return {"rows": rows, "files": sorted([*files, *bad]), "rows_per_file": files}
 
 

@@ -13,6 +13,7 @@ import polars as pl
 from datagen.bills import BillBatch
 from datagen.calendar import DAY, HOUR, Window
 from datagen.contract import PAYMENT_CHANNELS, PAYMENT_METHODS, conform
+from datagen.financial_shocks import FinancialShocks
 from datagen.ids import format_ids
 from datagen.payment_behaviour import PaymentBehaviour
 from datagen.population import Population
@@ -41,6 +42,7 @@ class PaymentBook:
     def __init__(self, pop: Population, window: Window, seed: int) -> None:
         self.pop, self.window, self.seed = pop, window, seed
         self.behaviour = PaymentBehaviour(pop.arch, seed)
+        self.shocks = FinancialShocks(pop.arch, window.n_months, seed)
         self.pending = pl.DataFrame(schema=_PENDING_SCHEMA)
         self.next_number = 0
         self.unpaid_streak = np.zeros(pop.n, dtype=np.int16)  # consecutive unsettled bills
@@ -51,6 +53,7 @@ class PaymentBook:
         b = np.flatnonzero(batch.payable)
         cust, amount, due = batch.customer[b], batch.amount[b], batch.due_date[b]
         plan = self.behaviour.plan(rng, cust, self.window.calendar_month(m))
+        plan = self.shocks.strain(plan, cust, m)
         direct_debit = self.pop.payment_method[cust] == PAYMENT_METHODS.index("direct_debit")
         due_ts = due.astype("datetime64[s]")
         on_time_at = np.where(
@@ -76,7 +79,7 @@ class PaymentBook:
         c, bill, at, amt = (np.concatenate(x) for x in zip(*events, strict=True))
         channel = self._channels(rng, c)
         bill = np.where(rng.random(len(c)) < P_UNAPPLIED, -1, bill)  # unapplied payments
-        c, bill, at, amt, channel = self._bounces(rng, c, bill, at, amt, channel)
+        c, bill, at, amt, channel = self._bounces(rng, m, c, bill, at, amt, channel)
         order = np.lexsort((bill, at))
         n = len(order)
         new = pl.DataFrame(
@@ -124,10 +127,12 @@ class PaymentBook:
         other = (rng.random(n) < P_OTHER_CHANNEL) & (channel != _DD)
         return np.where(other, _AD_HOC[rng.integers(0, len(_AD_HOC), n)], channel)
 
-    def _bounces(self, rng, c, bill, at, amt, channel):
-        """Reversal rows (negative, 2-6 days later) and, often, a re-payment after them."""
+    def _bounces(self, rng, m, c, bill, at, amt, channel):
+        """Reversal rows (negative, 2-6 days later) and, often, a re-payment after them; a
+        financial shock makes bounces likelier."""
         can = (channel != _CASH) & (channel != _AGENT)
-        bounced = can & (rng.random(len(c)) < self.behaviour.bounce_rate(c))
+        rate = self.behaviour.bounce_rate(c) + self.shocks.extra_bounce(c, m)
+        bounced = can & (rng.random(len(c)) < rate)
         k = int(bounced.sum())
         rev_at = at[bounced] + rng.integers(2, 7, k) * DAY
         repay = rng.random(k) < P_REPAY_AFTER_BOUNCE

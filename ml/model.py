@@ -37,6 +37,22 @@ def _clean(value):
     return value
 
 
+def dump_model(payload: dict) -> str:
+    """A model's JSON text: floats at repr precision (read back bit-identically), no NaN."""
+    return json.dumps(_clean(payload), indent=1, allow_nan=False)
+
+
+def load_model_payload(text: str, schema_version: int, kind: str) -> dict:
+    """A model's JSON payload; ValueError when it was written by another schema version."""
+    d = json.loads(text)
+    if d.get("schema_version") != schema_version:
+        raise ValueError(
+            f"{kind} model schema_version {d.get('schema_version')!r} is not "
+            f"{schema_version}: retrain the model"
+        )
+    return d
+
+
 @dataclass
 class SegmentationModel:
     """A trained segmentation: see the module docstring for what each field holds."""
@@ -83,16 +99,11 @@ class SegmentationModel:
             "segment_traits": self.segment_traits,
             "metrics": self.metrics,
         }
-        return json.dumps(_clean(payload), indent=1, allow_nan=False)
+        return dump_model(payload)
 
     @classmethod
     def from_json(cls, s: str) -> SegmentationModel:
-        d = json.loads(s)
-        if d.get("schema_version") != SCHEMA_VERSION:
-            raise ValueError(
-                f"segmentation model schema_version {d.get('schema_version')!r} is not "
-                f"{SCHEMA_VERSION}: retrain the model"
-            )
+        d = load_model_payload(s, SCHEMA_VERSION, "segmentation")
         return cls(
             model_version=d["model_version"],
             trained_at=d["trained_at"],

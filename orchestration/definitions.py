@@ -9,6 +9,7 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 # BackfillPolicy is "beta" in Dagster 1.13; single-run backfills are a deliberate choice here.
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
+from orchestration.defs.arrears_risk.assets import arrears_risk_assets, arrears_risk_checks  # noqa: E402
 from orchestration.defs.conventions import with_conventions  # noqa: E402
 from orchestration.defs.dbt.assets import dbt_full_rebuild_models, dbt_monthly_models  # noqa: E402
 from orchestration.defs.dbt.freshness_checks import dbt_source_freshness_checks  # noqa: E402
@@ -40,6 +41,7 @@ ALL_ASSETS = dg.map_asset_specs(
         dbt_monthly_models,
         refresh_window,
         *segmentation_assets,
+        *arrears_risk_assets,
         published_segments,
     ],
 )
@@ -49,7 +51,13 @@ def build_definitions(data_dir: str = "") -> dg.Definitions:
     """All assets, checks, jobs, schedules and sensors; `data_dir` pins every location (tests)."""
     return dg.Definitions(
         assets=ALL_ASSETS,
-        asset_checks=[*ingest_checks, dbt_source_freshness_checks, *gx_checks, *pii_checks],
+        asset_checks=[
+            *ingest_checks,
+            dbt_source_freshness_checks,
+            *gx_checks,
+            *pii_checks,
+            *arrears_risk_checks,
+        ],
         jobs=[nightly_load_job, nightly_refresh_job, retrain_job, *stage_jobs],
         schedules=[nightly_refresh_schedule, monthly_retrain_schedule],
         sensors=[landing_files_sensor, nightly_refresh_sensor],

@@ -43,10 +43,18 @@ STAGES: list[tuple[str, dg.AssetSelection, bool]] = [
         - dg.AssetSelection.keys(["intermediate", "int_bills_settled"]),
         True,
     ),
-    ("train", dg.AssetSelection.keys(["ml", "segmentation_model"]), False),
+    (
+        "train",
+        dg.AssetSelection.keys(["ml", "segmentation_model"], ["ml", "arrears_risk_model"]),
+        False,
+    ),
     (
         "score + profile",
-        dg.AssetSelection.keys(["ml", "customer_segments_history"], ["ml", "segment_profiles"]),
+        dg.AssetSelection.keys(
+            ["ml", "customer_segments_history"],
+            ["ml", "segment_profiles"],
+            ["ml", "arrears_risk_scores"],
+        ),
         True,
     ),
     ("publish", dg.AssetSelection.groups("publish"), False),

@@ -4,7 +4,7 @@ After a run that rebuilt and published every month with bills (`make demo`, `mak
 backfill of every month), `quality.published_inputs` records what the snapshot was built from:
 
 - the loaded landing batches (raw.ingest_files, in load order),
-- the current model version (data/models/current.json),
+- the current model versions (data/models/current.json, data/models/arrears_risk/current.json),
 - the code and settings that shape the outputs: a hash of the dbt project, ml/, orchestration/,
   the contracts and expectations, and every GRIDSEG_* setting except locations and memory.
 
@@ -24,7 +24,7 @@ from dataclasses import astuple, dataclass
 import duckdb
 
 from orchestration.defs.publish.writer import current_snapshot
-from orchestration.defs.segmentation.model_store import current_model_version
+from orchestration.defs.segmentation.model_store import RISK_MODELS_DIR, current_model_version
 from orchestration.defs.warehouse import MEMORY_VARIABLE, connect_duckdb, table_exists
 from orchestration.increment import pending_window
 from orchestration.settings import LOCATION_VARIABLES, PROJECT_ROOT, Paths
@@ -93,9 +93,11 @@ def loaded_batches(conn: duckdb.DuckDBPyConnection) -> str:
 
 
 def build_inputs(conn: duckdb.DuckDBPyConnection, paths: Paths) -> BuildInputs:
-    return BuildInputs(
-        loaded_batches(conn), current_model_version(paths.models) or "", code_fingerprint()
-    )
+    # the segmentation model's version, and the arrears-risk model's once there is one
+    versions = [current_model_version(paths.models) or ""]
+    risk = current_model_version(paths.models / RISK_MODELS_DIR)
+    model_version = "+".join(versions + ([risk] if risk else []))
+    return BuildInputs(loaded_batches(conn), model_version, code_fingerprint())
 
 
 def _snapshot_id(paths: Paths) -> str | None:

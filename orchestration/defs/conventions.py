@@ -17,6 +17,7 @@ OWNERS = {
     "intermediate": DATA_ENGINEERING,
     "marts": DATA_ENGINEERING,
     "segmentation": ANALYTICS,
+    "services": ANALYTICS,
     "publish": MARKETING,
 }
 # Tag `layer`: where an asset sits from landing to published, the first part of its key (raw,

@@ -13,7 +13,7 @@ from orchestration.pipeline_runs import (
     stage_selection,
 )
 
-MODEL_KEY = dg.AssetKey(["ml", "segmentation_model"])
+MODEL_KEYS = [dg.AssetKey(["ml", "segmentation_model"]), dg.AssetKey(["ml", "arrears_risk_model"])]
 
 # Two runs, because a run's partition range is fixed when it starts, and the months a nightly
 # increment touches are known only once its files are loaded and staged: the load computes
@@ -40,8 +40,11 @@ nightly_refresh_job = dg.define_asset_job(
 
 retrain_job = dg.define_asset_job(
     STAGE_JOBS["train"],
-    selection=dg.AssetSelection.assets(MODEL_KEY),
-    description="Retrain the segmentation model on the latest month; segment ids stay stable.",
+    selection=dg.AssetSelection.assets(*MODEL_KEYS),
+    description=(
+        "Retrain the segmentation model on the latest month (segment ids stay stable) and the "
+        "arrears-risk model on the months with complete labels."
+    ),
 )
 
 # The stages of the command-line runs, each a job of its own: their runs are listed under these

@@ -25,7 +25,7 @@ def test_two_runs_write_identical_bytes(tmp_path, fmt):
     generate(tmp_path / "a" / "landing", tmp_path / "a" / "truth", **args)
     generate(tmp_path / "b" / "landing", tmp_path / "b" / "truth", **args)
     first, second = _snapshot(tmp_path / "a"), _snapshot(tmp_path / "b")
-    assert len(first) == 3 * 7 + 2  # 7 tables x 3 months + archetypes + manifest
+    assert len(first) == 3 * 7 + 3  # 7 tables x 3 months + archetypes, shocks, manifest
     assert first.keys() == second.keys()
     for name in first:
         assert first[name] == second[name], name

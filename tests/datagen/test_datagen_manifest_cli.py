@@ -29,6 +29,7 @@ def test_truth_lives_outside_the_landing_zone(parquet_run):
     assert sorted(p.name for p in parquet_run.truth.iterdir()) == [
         "archetypes.parquet",
         "manifest.json",
+        "shocks.parquet",
     ]
     truth = pl.read_parquet(parquet_run.truth / "archetypes.parquet")
     assert truth.columns == ["customer_id", "archetype"]

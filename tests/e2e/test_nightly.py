@@ -78,7 +78,9 @@ def published(paths: Paths) -> dict[str, pl.DataFrame]:
 
 
 def model_files(paths: Paths) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(paths.models.iterdir())}
+    """Every file below the models folder (the arrears-risk models in their own folder)."""
+    files = sorted(p for p in paths.models.rglob("*") if p.is_file())
+    return {p.relative_to(paths.models).as_posix(): p.read_bytes() for p in files}
 
 
 @pytest.fixture(scope="module")
@@ -165,7 +167,9 @@ def test_nightly_publishes_what_a_backfill_publishes(runs):
     model's rows from its saved JSON), and the features of every month."""
     backfill = published(runs["paths"])
     for table, rows in runs["nightly"]["published"].items():
-        assert rows.height > 0, table
+        # 9 months hold too few complete labels to train an arrears-risk model: its tables
+        # publish empty (ml/arrears_training.py, split_months)
+        assert rows.height > 0 or table.startswith("arrears_risk"), table
         assert rows.equals(backfill[table]), table
     history = runs["nightly"]["published"]["customer_segments_history"]
     assert history.select("customer_id", "as_of_month").is_duplicated().sum() == 0

@@ -47,6 +47,8 @@ EXPECTED_ASSETS = {
     "ml/segmentation_model",
     "ml/customer_segments_history",
     "ml/segment_profiles",
+    "ml/arrears_risk_model",
+    "ml/arrears_risk_scores",
     "published/segments",
 }
 
@@ -61,6 +63,7 @@ MONTHLY = {
     "marts/customer_features",
     "ml/customer_segments_history",
     "ml/segment_profiles",
+    "ml/arrears_risk_scores",
 }
 
 

@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 
 from ml.migrations import segment_migrations
+from orchestration.defs.arrears_risk.assets import create_empty_tables
 from orchestration.defs.publish.writer import (
     CURRENT,
     CURRENT_MANIFEST,
@@ -75,6 +76,7 @@ def make_warehouse(warehouse: Path, frame: pl.DataFrame) -> Path:
     conn.execute(
         "create table ml.segmentation_models as select ? as model_version", [model_version]
     )
+    create_empty_tables(conn)  # the arrears-risk model tables, before a first model
     conn.close()
     return warehouse
 

@@ -14,6 +14,7 @@ import pytest
 from ml.feature_catalog import ATTRIBUTE_COLUMNS, NUMERIC_FEATURES
 from ml.pipeline import load_config
 from ml.profiles import profile_table, trait_names
+from orchestration.defs.arrears_risk.assets import create_empty_tables
 from orchestration.defs.publish.report import HEATMAP_FILE, REPORT_FILE, report_files
 from orchestration.defs.publish.report.cards import PERCENT_TRAITS
 from orchestration.defs.publish.report.content import read_content
@@ -113,6 +114,7 @@ def make_warehouse(path: Path) -> Path:
         "as features, 0.93 as stability_ari, 3 as n_segments_matched, 0 as n_segments_new, "
         "0 as n_segments_retired, 0.95 as surrogate_fidelity"
     )
+    create_empty_tables(conn)  # no arrears-risk model yet
     conn.close()
     return path
 

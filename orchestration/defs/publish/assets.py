@@ -20,6 +20,7 @@ from orchestration.defs.warehouse import WAREHOUSE_POOL, GridSegPaths
         dg.AssetKey(["ml", "customer_segments_history"]),
         dg.AssetKey(["ml", "segment_profiles"]),
         dg.AssetKey(["ml", "segmentation_model"]),
+        dg.AssetKey(["ml", "arrears_risk_model"]),
     ],
     pool=WAREHOUSE_POOL,
     retry_policy=TRANSIENT_FAILURE_RETRY,
@@ -27,7 +28,8 @@ from orchestration.defs.warehouse import WAREHOUSE_POOL, GridSegPaths
     description=(
         "One snapshot under data/published/snapshots/<id>/, read through the pointer "
         "data/published/current: segments.duckdb (customer_segments, customer_segments_history, "
-        "segment_profiles, segment_migrations, value_index_weights, segmentation_models), the "
+        "segment_profiles, segment_migrations, value_index_weights, segmentation_models, "
+        "arrears_risk_models, arrears_risk_calibration), the "
         "same tables as Parquet under parquet/ (partitioned by as_of_month), the segment report "
         "segment_report.html, the profile heat map and manifest.json."
     ),

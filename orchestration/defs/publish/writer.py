@@ -127,6 +127,8 @@ PUBLISHED_TABLES: dict[str, str] = {
     "segment_migrations": MIGRATIONS,
     "value_index_weights": "select * from wh.ml.value_index_weights",
     "segmentation_models": "select * from wh.ml.segmentation_models",
+    "arrears_risk_models": "select * from wh.ml.arrears_risk_models",
+    "arrears_risk_calibration": "select * from wh.ml.arrears_risk_calibration",
 }
 
 # Sort orders make the published files the same for the same input.
@@ -137,6 +139,8 @@ ORDER_BY = {
     "segment_migrations": "to_month, from_segment, to_segment",
     "value_index_weights": "model_version, level, criterion, method",
     "segmentation_models": "model_version",
+    "arrears_risk_models": "model_version",
+    "arrears_risk_calibration": "model_version, bin",
 }
 PARQUET_OPTIONS = "format parquet, compression zstd"
 MONTH_KEY = re.compile(r"\d{4}-\d{2}")
