@@ -65,7 +65,8 @@ def test_sql_literal_reads_back_as_the_same_text(text):
     assert duckdb.connect().execute(f"select {sql_literal(text)}").fetchone()[0] == text
 
 
-@given(st.text(alphabet=st.characters(blacklist_characters="\x00")))
+# Surrogates are left out: no UTF-8 text (a YAML file, a SQL string) can hold one.
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")))
 def test_sql_literal_round_trips_any_text(text):
     assert duckdb.connect().execute(f"select {sql_literal(text)}").fetchone()[0] == text
 
