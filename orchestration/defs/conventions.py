@@ -18,6 +18,7 @@ OWNERS = {
     "marts": DATA_ENGINEERING,
     "segmentation": ANALYTICS,
     "publish": MARKETING,
+    "services": ANALYTICS,
 }
 # Tag `layer`: where an asset sits from landing to published, the first part of its key (raw,
 # staging, quality, intermediate, marts, ml, published); `tag:layer=marts` selects a layer.

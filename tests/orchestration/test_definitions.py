@@ -47,6 +47,8 @@ EXPECTED_ASSETS = {
     "ml/segmentation_model",
     "ml/customer_segments_history",
     "ml/segment_profiles",
+    "ml/customer_signals",
+    "ml/service_actions_history",
     "published/segments",
 }
 
@@ -61,6 +63,8 @@ MONTHLY = {
     "marts/customer_features",
     "ml/customer_segments_history",
     "ml/segment_profiles",
+    "ml/customer_signals",
+    "ml/service_actions_history",
 }
 
 

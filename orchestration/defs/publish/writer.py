@@ -26,6 +26,8 @@ from pathlib import Path
 import duckdb
 
 from contract.published import published_contract
+from ml.services.actions import ACTION_COLUMNS
+from ml.services.signals import SIGNAL_COLUMNS
 from orchestration.defs.partitions import shift_month
 from orchestration.defs.warehouse import connect_duckdb
 
@@ -127,6 +129,16 @@ PUBLISHED_TABLES: dict[str, str] = {
     "segment_migrations": MIGRATIONS,
     "value_index_weights": "select * from wh.ml.value_index_weights",
     "segmentation_models": "select * from wh.ml.segmentation_models",
+    # Personalised services (docs/services.md): the signals of every month, this month's action
+    # list (the latest month with signals; empty when it has no action) and every month's.
+    "customer_signals": f"select {', '.join(SIGNAL_COLUMNS)} from wh.ml.customer_signals",
+    "service_actions": (
+        f"select {', '.join(ACTION_COLUMNS)} from wh.ml.service_actions_history "
+        "where as_of_month = (select max(as_of_month) from wh.ml.customer_signals)"
+    ),
+    "service_actions_history": (
+        f"select {', '.join(ACTION_COLUMNS)} from wh.ml.service_actions_history"
+    ),
 }
 
 # Sort orders make the published files the same for the same input.
@@ -137,13 +149,23 @@ ORDER_BY = {
     "segment_migrations": "to_month, from_segment, to_segment",
     "value_index_weights": "model_version, level, criterion, method",
     "segmentation_models": "model_version",
+    "customer_signals": "as_of_month, customer_id",
+    "service_actions": "action, action_rank",
+    "service_actions_history": "as_of_month, action, action_rank",
 }
 PARQUET_OPTIONS = "format parquet, compression zstd"
 MONTH_KEY = re.compile(r"\d{4}-\d{2}")
-PARTITIONED = ("customer_segments_history", "segment_profiles", "customer_segments")
+PARTITIONED = (
+    "customer_segments_history",
+    "segment_profiles",
+    "customer_segments",
+    "customer_signals",
+    "service_actions",
+    "service_actions_history",
+)
 # Built one as_of_month at a time, each month sorted on its own: at 1M customers x 36 months,
 # one ORDER BY over the whole history took 98 s of a 124 s publish; month by month, 42 s.
-BY_MONTH = ("customer_segments_history",)
+BY_MONTH = ("customer_segments_history", "customer_signals")
 # Built one pair of calendar-consecutive months at a time (the query takes both as parameters).
 BY_MONTH_PAIR = ("segment_migrations",)
 

@@ -1,0 +1,83 @@
+"""Reading the inputs of the services from the warehouse, one as_of_month at a time, point in
+time: every month read is the as_of_month or one before it (shift_month, the orchestration's
+month arithmetic)."""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+from orchestration.defs.partitions import shift_month
+from orchestration.defs.warehouse import query_frame, table_exists
+
+RISK_TABLE = ("ml", "arrears_risk_scores")  # written by the arrears-risk model, when present
+SEGMENTS_TABLE = ("ml", "customer_segments_history")
+ACTIONS_TABLE = "service_actions_history"
+
+
+def billing_months_ago(month: str, level_months: int) -> dict[str, int]:
+    """The billing months the high-bill rule reads for `month`: 'YYYY-MM' -> months before it
+    (0, 1..level_months, 12, 13..12 + level_months)."""
+    offsets = [0, *range(1, level_months + 1), 12, *range(13, 13 + level_months)]
+    return {shift_month(month, -n): n for n in offsets}
+
+
+def read_billing(conn: duckdb.DuckDBPyConnection, month: str, level_months: int) -> pl.DataFrame:
+    """int_customer_months_billing rows of those months, with months_ago."""
+    months = billing_months_ago(month, level_months)
+    frame = query_frame(
+        conn,
+        "select customer_id, billing_month, cast(amount_billed as double) as amount_billed, "
+        "n_bills, n_estimated_bills from intermediate.int_customer_months_billing "
+        "where billing_month in (select unnest(?))",
+        [list(months)],
+    )
+    return frame.with_columns(
+        pl.col("billing_month").replace_strict(months, return_dtype=pl.Int32).alias("months_ago")
+    ).drop("billing_month")
+
+
+def read_outages(conn: duckdb.DuckDBPyConnection, month: str, window_months: int) -> pl.DataFrame:
+    """int_customer_months_outages rows of the window_months months ending with `month`."""
+    return query_frame(
+        conn,
+        "select customer_id, month, n_interruptions, n_planned_interruptions, "
+        "n_long_interruptions, interruption_minutes "
+        "from intermediate.int_customer_months_outages where month between ? and ?",
+        [shift_month(month, 1 - window_months), month],
+    )
+
+
+def read_risk(conn: duckdb.DuckDBPyConnection, month: str) -> pl.DataFrame | None:
+    """The month's arrears-risk scores; None while the risk model has written none."""
+    if not table_exists(conn, *RISK_TABLE):
+        return None
+    return query_frame(
+        conn,
+        "select customer_id, arrears_risk, arrears_risk_model_version "
+        "from ml.arrears_risk_scores where as_of_month = ?",
+        [month],
+    )
+
+
+def read_segment_ids(conn: duckdb.DuckDBPyConnection, month: str) -> pl.DataFrame:
+    """customer_id -> segment_id of the month's scoring (empty before scoring)."""
+    if not table_exists(conn, *SEGMENTS_TABLE):
+        return pl.DataFrame(schema={"customer_id": pl.String, "segment_id": pl.String})
+    return query_frame(
+        conn,
+        "select customer_id, segment_id from ml.customer_segments_history where as_of_month = ?",
+        [month],
+    )
+
+
+def recently_contacted(conn: duckdb.DuckDBPyConnection, month: str, period: int) -> list[str]:
+    """Customers in the stored action lists of the period - 1 months before `month`."""
+    if period <= 1 or not table_exists(conn, "ml", ACTIONS_TABLE):
+        return []
+    rows = conn.execute(
+        f"select distinct customer_id from ml.{ACTIONS_TABLE} "
+        "where as_of_month between ? and ? order by 1",
+        [shift_month(month, 1 - period), shift_month(month, -1)],
+    ).fetchall()
+    return [customer for (customer,) in rows]
