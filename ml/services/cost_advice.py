@@ -169,9 +169,11 @@ def cost_advice(features: pl.DataFrame, config: dict) -> pl.DataFrame:
         _candidate(config["solar"], solar=True).alias("solar_candidate"),
         _candidate(config["storage"], solar=False).alias("storage_candidate"),
     )
-    frame = with_reason(frame, "tariff_advice", "tariff_reason", _tariff_sentence)
-    frame = with_reason(frame, "solar_candidate", "solar_reason", _solar_sentence)
-    frame = with_reason(frame, "storage_candidate", "storage_reason", _storage_sentence)
+    tariff = ["best_tariff", "best_tariff_cost", "tariff_compared_to", "tariff_saving", "_baseline"]
+    frame = with_reason(frame, "tariff_advice", "tariff_reason", _tariff_sentence, tariff)
+    usage = ["annual_kwh", "tou_peak_share", "tou_offpeak_share"]
+    frame = with_reason(frame, "solar_candidate", "solar_reason", _solar_sentence, usage)
+    frame = with_reason(frame, "storage_candidate", "storage_reason", _storage_sentence, usage)
     return frame.select("customer_id", *COST_ADVICE_COLUMNS)
 
 

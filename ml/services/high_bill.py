@@ -120,7 +120,21 @@ def high_bill_signals(customers: pl.DataFrame, billing: pl.DataFrame, config: di
     frame = frame.with_columns(
         increase_pct.alias("bill_increase_pct"), status.alias("high_bill_status")
     ).with_columns((pl.col("high_bill_status") == "alert").alias("high_bill_alert"))
-    frame = with_reason(frame, "high_bill_alert", "high_bill_reason", _sentence)
+    frame = with_reason(
+        frame,
+        "high_bill_alert",
+        "high_bill_reason",
+        _sentence,
+        [
+            "as_of_month",
+            "bill_actual",
+            "bill_increase_pct",
+            "bill_expected",
+            "bill_same_month_last_year",
+            "bill_level_scale",
+            "bill_is_estimated",
+        ],
+    )
     return frame.select("customer_id", *HIGH_BILL_COLUMNS)
 
 

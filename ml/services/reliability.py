@@ -62,5 +62,5 @@ def reliability_signals(
             " without power in all."
         )
 
-    frame = with_reason(frame, "reliability_warning", "reliability_reason", sentence)
+    frame = with_reason(frame, "reliability_warning", "reliability_reason", sentence, columns)
     return frame.select("customer_id", *RELIABILITY_COLUMNS)

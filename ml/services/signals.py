@@ -12,10 +12,13 @@ from __future__ import annotations
 import polars as pl
 
 from ml.services.cost_advice import COST_ADVICE_COLUMNS, cost_advice
+from ml.services.cost_advice import FEATURES as COST_ADVICE_FEATURES
 from ml.services.high_bill import HIGH_BILL_COLUMNS, high_bill_signals
 from ml.services.reasons import pct, with_reason
 from ml.services.reliability import RELIABILITY_COLUMNS, reliability_signals
 
+# the customer_features columns the services read (cost advice, and the action scores)
+FEATURE_COLUMNS = (*COST_ADVICE_FEATURES, "as_of_month", "revenue_avg_month", "revenue_12m")
 RISK_SCHEMA = {
     "customer_id": pl.String,
     "arrears_risk": pl.Float64,
@@ -53,7 +56,7 @@ def arrears_signals(
             f"the next {horizon} months."
         )
 
-    frame = with_reason(frame, "arrears_warning", "arrears_reason", sentence)
+    frame = with_reason(frame, "arrears_warning", "arrears_reason", sentence, ["arrears_risk"])
     return frame.select("customer_id", *ARREARS_COLUMNS)
 
 
