@@ -16,7 +16,7 @@ FEATURE_DEFAULTS = {
     "tariff_code": "RES-STD",
     "has_solar": False,
     "months_billed": 12,
-    "kwh_avg_month": 500.0,
+    "kwh_avg_month": 300.0,
     "tou_peak_share": None,
     "tou_offpeak_share": None,
     "max_demand_kw": None,
@@ -80,7 +80,7 @@ def outages(rows: list[tuple] = ()) -> pl.DataFrame:
 def services_tables(conn: duckdb.DuckDBPyConnection, customer_months: pl.DataFrame) -> None:
     """ml.customer_signals and ml.service_actions_history for `customer_months` (customer_id,
     as_of_month), computed by ml/services from default features: every customer gets tariff
-    advice (RES-STD at 500 kWh a month pays more than RES-TIER)."""
+    advice (RES-STD at 300 kWh a month pays 96.00 a year more than RES-TIER)."""
     config = load_services_config()
     signals, actions = [], []
     for _, rows in customer_months.group_by("as_of_month", maintain_order=True):

@@ -33,7 +33,7 @@ def month_signals(rows: list[dict], outage_rows=(), risk=None) -> pl.DataFrame:
 
 
 def tariff_customers(n: int) -> list[dict]:
-    """Customers on RES-STD with tariff advice only (RES-TIER is cheaper below ~1,000 kWh a
+    """Customers on RES-STD with tariff advice only (RES-TIER saves over 5% below ~390 kWh a
     month); their savings differ with their kWh."""
     return [{"customer_id": f"c{i:02d}", "kwh_avg_month": 300.0 + 10 * i} for i in range(n)]
 
@@ -59,15 +59,15 @@ def test_recently_contacted_customers_are_skipped():
 
 def test_each_customer_gets_one_action_and_a_full_action_passes_to_the_next():
     """c00 and c01 both have tariff advice and a reliability warning. The tariff saving at
-    300 kWh a month: RES-STD 144 + 3,600 x 0.29 = 1,188 against RES-TIER 120 + 12 x (250 x
-    0.22 + 50 x 0.30) = 960, so 228.00; the outage contact scores revenue_12m 1,800 x 0.05 =
+    300 kWh a month: RES-STD 144 + 3,600 x 0.29 = 1,188 against RES-TIER 144 + 12 x (200 x
+    0.24 + 100 x 0.31) = 1,092, so 96.00; the outage contact scores revenue_12m 1,800 x 0.05 =
     90.00. c00 (first on the tie) takes the one tariff_switch; c01 finds it full and takes
     the outage contact."""
     rows = [{"customer_id": "c00"}, {"customer_id": "c01"}]
     rows = [{**r, "kwh_avg_month": 300.0} for r in rows]
     outage_rows = [(c, "2025-03", 3, 0, 0, 90) for c in ("c00", "c01")]
     signals = month_signals(rows, outage_rows)
-    assert signals["tariff_saving"].to_list() == pytest.approx([228.0, 228.0])
+    assert signals["tariff_saving"].to_list() == pytest.approx([96.0, 96.0])
     config = with_capacity(tariff_switch=1, outage_contact=5)
     actions = service_actions(signals, [], config).sort("customer_id")
     assert actions.select("customer_id", "action").rows() == [
@@ -81,7 +81,7 @@ def test_each_customer_gets_one_action_and_a_full_action_passes_to_the_next():
 
 
 def test_ties_break_on_customer_id_and_the_list_is_the_same_every_time():
-    rows = [{"customer_id": c, "kwh_avg_month": 400.0} for c in ("c09", "c03", "c05")]
+    rows = [{"customer_id": c, "kwh_avg_month": 300.0} for c in ("c09", "c03", "c05")]
     signals = month_signals(rows)
     first = service_actions(signals, [], with_capacity(tariff_switch=2))
     assert first["customer_id"].to_list() == ["c03", "c05"]

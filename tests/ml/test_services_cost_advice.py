@@ -14,28 +14,36 @@ def advice(**row) -> dict:
 
 
 def test_a_residential_customer_priced_by_hand():
-    """500 kWh a month over 12 billed months: 6,000 kWh a year; 35% peak, 30% off-peak, so
-    2,100 peak, 1,800 off-peak and 2,100 shoulder kWh.
+    """500 kWh a month over 12 billed months: 6,000 kWh a year; 30% peak, 40% off-peak, so
+    1,800 peak, 2,400 off-peak and 1,800 shoulder kWh.
 
     RES-STD  = 12 x 12.00 + 6,000 x 0.29                                 = 144 + 1,740 = 1,884.00
-    RES-TOU  = 12 x 14.00 + 2,100 x 0.39 + 2,100 x 0.27 + 1,800 x 0.15
-             = 168 + 819 + 567 + 270                                                  = 1,824.00
-    RES-TIER = 12 x 10.00 + 12 x (250 x 0.22 + 250 x 0.30) = 120 + 12 x 130 = 120 + 1,560
-                                                                                      = 1,680.00
-    Best RES-TIER; against the current RES-STD it saves 204.00 a year (10.8% of 1,884)."""
-    row = advice(kwh_avg_month=500.0, tou_peak_share=0.35, tou_offpeak_share=0.30)
+    RES-TOU  = 12 x 14.00 + 1,800 x 0.39 + 1,800 x 0.27 + 2,400 x 0.15
+             = 168 + 702 + 486 + 360                                                  = 1,716.00
+    RES-TIER = 12 x 12.00 + 12 x (200 x 0.24 + 300 x 0.31) = 144 + 12 x (48 + 93)
+             = 144 + 1,692                                                            = 1,836.00
+    Best RES-TOU; against the current RES-STD it saves 168.00 a year (8.9% of 1,884)."""
+    row = advice(kwh_avg_month=500.0, tou_peak_share=0.30, tou_offpeak_share=0.40)
     assert row["annual_kwh"] == pytest.approx(6000.0)
     costs = {c["tariff_code"]: c["yearly_cost"] for c in row["tariff_costs"]}
-    assert costs == pytest.approx({"RES-STD": 1884.0, "RES-TOU": 1824.0, "RES-TIER": 1680.0})
-    assert [c["tariff_code"] for c in row["tariff_costs"]] == ["RES-TIER", "RES-TOU", "RES-STD"]
+    assert costs == pytest.approx({"RES-STD": 1884.0, "RES-TOU": 1716.0, "RES-TIER": 1836.0})
+    assert [c["tariff_code"] for c in row["tariff_costs"]] == ["RES-TOU", "RES-TIER", "RES-STD"]
     assert row["current_tariff_cost"] == pytest.approx(1884.0)
-    assert (row["best_tariff"], row["best_tariff_cost"]) == ("RES-TIER", pytest.approx(1680.0))
+    assert (row["best_tariff"], row["best_tariff_cost"]) == ("RES-TOU", pytest.approx(1716.0))
     assert row["tariff_compared_to"] == "RES-STD"
-    assert row["tariff_saving"] == pytest.approx(204.0)
+    assert row["tariff_saving"] == pytest.approx(168.0)
     assert row["tariff_advice"]
     reason = row["tariff_reason"]
-    assert "RES-TIER" in reason and "1,680.00" in reason and "1,884.00" in reason
-    assert "204.00 (11%)" in reason
+    assert "RES-TOU" in reason and "1,716.00" in reason and "1,884.00" in reason
+    assert "168.00 (9%)" in reason
+
+
+def test_a_small_user_saves_on_the_tiered_tariff():
+    """300 kWh a month, no TOU split: RES-STD = 144 + 3,600 x 0.29 = 1,188.00; RES-TIER = 144
+    + 12 x (200 x 0.24 + 100 x 0.31) = 144 + 948 = 1,092.00: 96.00 (8.1%) less a year."""
+    row = advice(kwh_avg_month=300.0)
+    assert (row["best_tariff"], row["tariff_saving"]) == ("RES-TIER", pytest.approx(96.0))
+    assert row["tariff_advice"] and "96.00 (8%)" in row["tariff_reason"]
 
 
 def test_without_a_tou_split_the_tou_tariff_is_left_out():
@@ -44,8 +52,8 @@ def test_without_a_tou_split_the_tou_tariff_is_left_out():
 
 
 def test_a_heavy_user_is_cheapest_on_the_flat_tariff_and_gets_no_advice():
-    """1,500 kWh a month on RES-STD: 144 + 18,000 x 0.29 = 5,364.00; RES-TIER = 120 + 12 x
-    (55 + 105 + 900 x 0.36 = 484) = 5,928.00: the current tariff is the best."""
+    """1,500 kWh a month on RES-STD: 144 + 18,000 x 0.29 = 5,364.00; RES-TIER = 144 + 12 x
+    (48 + 93 + 1,000 x 0.38 = 521) = 6,396.00: the current tariff is the best."""
     row = advice(kwh_avg_month=1500.0)
     assert row["best_tariff"] == "RES-STD" and row["tariff_saving"] == 0.0
     assert not row["tariff_advice"] and row["tariff_reason"] is None
