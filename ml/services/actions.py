@@ -5,7 +5,8 @@ proposes its action with a priority score, weight x expected benefit in currency
 (ml/config/services.yaml, service_actions). Candidates are taken in descending score, ties by
 customer_id and then the actions' order in the YAML; a candidate is skipped when its customer
 already has an action this month, was contacted in the contact_period_months - 1 months before
-(`recently_contacted`), or its action's capacity is full. The same inputs give the same list.
+(any action) or was offered the same action in the repeat_after_months - 1 months before, or
+its action's capacity is full. The same inputs give the same list.
 """
 
 from __future__ import annotations
@@ -70,17 +71,44 @@ def candidates(signals: pl.DataFrame, config: dict) -> pl.DataFrame:
     )
 
 
-def service_actions(
-    signals: pl.DataFrame, recently_contacted: list[str], config: dict
-) -> pl.DataFrame:
+RECENT_SCHEMA = {"customer_id": pl.String, "action": pl.String, "months_ago": pl.Int32}
+
+
+def lookback_months(config: dict) -> int:
+    """How many months before this one the rules look back: contact_period_months - 1, or the
+    longest repeat_after_months - 1."""
+    section = config["service_actions"]
+    repeats = [spec.get("repeat_after_months", 0) for spec in section["actions"].values()]
+    return max(section["contact_period_months"], *repeats) - 1
+
+
+def blocked(recent: pl.DataFrame, config: dict) -> pl.DataFrame:
+    """(customer_id, action) pairs the rules forbid this month, from `recent` (customer_id,
+    action, months_ago >= 1 of the earlier lists): every action for a customer contacted less
+    than contact_period_months ago, and an action offered to it less than its
+    repeat_after_months ago (default: the contact period)."""
+    section = config["service_actions"]
+    period = section["contact_period_months"]
+    repeat = {a: s.get("repeat_after_months", period) for a, s in section["actions"].items()}
+    contacted = recent.filter(pl.col("months_ago") < period).select("customer_id").unique()
+    every = contacted.join(pl.DataFrame({"action": list(repeat)}), how="cross")
+    repeated = recent.filter(
+        pl.col("months_ago") < pl.col("action").replace_strict(repeat, default=period)
+    ).select("customer_id", "action")
+    return pl.concat([every, repeated]).unique()
+
+
+def service_actions(signals: pl.DataFrame, recent: pl.DataFrame, config: dict) -> pl.DataFrame:
     """The month's action list (ACTION_COLUMNS), ordered by action and action_rank.
 
     `signals`: one month of customer_signals with revenue_avg_month, revenue_12m and
-    segment_id beside them. `recently_contacted`: customers in the action lists of the
-    contact_period_months - 1 months before this one."""
+    segment_id beside them. `recent`: the earlier lists' customer_id, action and months_ago
+    (1 = last month) of the lookback_months before this one."""
     actions = config["service_actions"]["actions"]
     capacity = {action: int(spec["capacity"]) for action, spec in actions.items()}
-    pool = candidates(signals, config).filter(~pl.col("customer_id").is_in(recently_contacted))
+    pool = candidates(signals, config).join(
+        blocked(recent.cast(RECENT_SCHEMA), config), on=["customer_id", "action"], how="anti"
+    )
     taken: set[str] = set()
     chosen: list[int] = []
     ranks: list[int] = []

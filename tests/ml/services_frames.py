@@ -7,6 +7,7 @@ import duckdb
 import polars as pl
 
 from ml.services import customer_signals, load_services_config, service_actions
+from ml.services.actions import RECENT_SCHEMA
 
 FEATURE_DEFAULTS = {
     "customer_id": "c01",
@@ -91,7 +92,7 @@ def services_tables(conn: duckdb.DuckDBPyConnection, customer_months: pl.DataFra
             month_features.select("customer_id", "revenue_avg_month", "revenue_12m"),
             on="customer_id",
         ).with_columns(pl.lit(None, dtype=pl.String).alias("segment_id"))
-        actions.append(service_actions(ranked, [], config))
+        actions.append(service_actions(ranked, pl.DataFrame(schema=RECENT_SCHEMA), config))
     conn.execute("create schema if not exists ml")
     for table, frames in (("customer_signals", signals), ("service_actions_history", actions)):
         frame = pl.concat(frames)  # noqa: F841 (read by DuckDB below)

@@ -5,13 +5,21 @@ import polars as pl
 import pytest
 
 from ml.services import customer_signals, load_services_config, service_actions
-from ml.services.actions import candidates
+from ml.services.actions import RECENT_SCHEMA, candidates, lookback_months
 from tests.ml.services_frames import billing, features, outages
 
 # the reliability thresholds these tests are written for
 CONFIG = load_services_config(
     {"reliability": {"min_interruptions": 3, "min_long_interruptions": 1}}
 )
+
+
+NONE = pl.DataFrame(schema=RECENT_SCHEMA)  # no earlier lists
+
+
+def recent_rows(rows: list[tuple]) -> pl.DataFrame:
+    """(customer_id, action, months_ago) of the earlier lists."""
+    return pl.DataFrame(rows, schema=RECENT_SCHEMA, orient="row")
 
 
 def with_capacity(**capacity) -> dict:
@@ -40,7 +48,7 @@ def tariff_customers(n: int) -> list[dict]:
 
 def test_capacity_caps_an_action_and_ranks_by_score():
     signals = month_signals(tariff_customers(5))
-    actions = service_actions(signals, [], with_capacity(tariff_switch=3))
+    actions = service_actions(signals, NONE, with_capacity(tariff_switch=3))
     assert actions["action"].to_list() == ["tariff_switch"] * 3
     assert actions["action_rank"].to_list() == [1, 2, 3]
     scores = actions["priority_score"].to_list()
@@ -51,8 +59,9 @@ def test_capacity_caps_an_action_and_ranks_by_score():
 
 def test_recently_contacted_customers_are_skipped():
     signals = month_signals(tariff_customers(5))
-    top = service_actions(signals, [], with_capacity(tariff_switch=3))["customer_id"].to_list()
-    again = service_actions(signals, top[:2], with_capacity(tariff_switch=3))
+    top = service_actions(signals, NONE, with_capacity(tariff_switch=3))["customer_id"].to_list()
+    recent = recent_rows([(c, "tariff_switch", 2) for c in top[:2]])
+    again = service_actions(signals, recent, with_capacity(tariff_switch=3))
     assert not set(again["customer_id"]) & set(top[:2])
     assert again.height == 3
 
@@ -69,7 +78,7 @@ def test_each_customer_gets_one_action_and_a_full_action_passes_to_the_next():
     signals = month_signals(rows, outage_rows)
     assert signals["tariff_saving"].to_list() == pytest.approx([96.0, 96.0])
     config = with_capacity(tariff_switch=1, outage_contact=5)
-    actions = service_actions(signals, [], config).sort("customer_id")
+    actions = service_actions(signals, NONE, config).sort("customer_id")
     assert actions.select("customer_id", "action").rows() == [
         ("c00", "tariff_switch"),
         ("c01", "outage_contact"),
@@ -83,9 +92,9 @@ def test_each_customer_gets_one_action_and_a_full_action_passes_to_the_next():
 def test_ties_break_on_customer_id_and_the_list_is_the_same_every_time():
     rows = [{"customer_id": c, "kwh_avg_month": 300.0} for c in ("c09", "c03", "c05")]
     signals = month_signals(rows)
-    first = service_actions(signals, [], with_capacity(tariff_switch=2))
+    first = service_actions(signals, NONE, with_capacity(tariff_switch=2))
     assert first["customer_id"].to_list() == ["c03", "c05"]
-    shuffled = service_actions(signals.reverse(), [], with_capacity(tariff_switch=2))
+    shuffled = service_actions(signals.reverse(), NONE, with_capacity(tariff_switch=2))
     assert first.equals(shuffled)
 
 
@@ -96,7 +105,7 @@ def test_payment_arrangement_scores_risk_times_the_bill_at_risk():
     assert signals["arrears_warning"].to_list() == [True, False, False]
     assert "50% chance" in signals["arrears_reason"][0]
     assert signals["arrears_risk"].to_list() == [0.5, 0.2, None]
-    actions = service_actions(signals, [], CONFIG)
+    actions = service_actions(signals, NONE, CONFIG)
     assert actions.select("customer_id", "action", "priority_score").rows() == [
         ("c01", "payment_arrangement", 225.0)
     ]
@@ -116,5 +125,21 @@ def test_reliability_counts_unplanned_and_long_interruptions_of_the_window():
 
 def test_a_zero_capacity_action_is_never_taken():
     signals = month_signals(tariff_customers(3))
-    assert service_actions(signals, [], with_capacity(tariff_switch=0)).height == 0
+    assert service_actions(signals, NONE, with_capacity(tariff_switch=0)).height == 0
     assert candidates(signals, CONFIG).height == 3
+
+
+def test_an_offer_is_not_repeated_within_its_repeat_period():
+    """tariff_switch repeats after 12 months: offered 4 months ago (after the 3-month contact
+    period), c00 is not offered it again but may get its outage contact; c01, offered it 12
+    months ago, may have it again."""
+    rows = [{"customer_id": c, "kwh_avg_month": 300.0} for c in ("c00", "c01")]
+    outage_rows = [(c, "2025-03", 3, 0, 0, 90) for c in ("c00", "c01")]
+    signals = month_signals(rows, outage_rows)
+    recent = recent_rows([("c00", "tariff_switch", 4), ("c01", "tariff_switch", 12)])
+    actions = service_actions(signals, recent, CONFIG).sort("customer_id")
+    assert actions.select("customer_id", "action").rows() == [
+        ("c00", "outage_contact"),
+        ("c01", "tariff_switch"),
+    ]
+    assert lookback_months(CONFIG) == 11

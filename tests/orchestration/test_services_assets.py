@@ -138,7 +138,11 @@ def materialise(warehouse: Path, month: str) -> dg.ExecuteInProcessResult:
 
 
 def test_each_customer_is_contacted_once_per_period_and_the_checks_pass(warehouse):
-    """Contact period 3 months: contacted in 2025-01, not again before 2025-04."""
+    """Contact period 3 months: contacted in 2025-01, not again before 2025-04. In 2025-01
+    c01 and c02 get tariff advice (96.00 a year against c02's outage contact, 90.00) and c03
+    the payment arrangement (0.6 x 150 x 3 = 270.00). In 2025-04 tariff advice is not repeated
+    (repeat_after_months 12): c01 has nothing else, c02 gets its outage contact, c03 the
+    payment arrangement again."""
     with connect_duckdb(warehouse / "warehouse.duckdb") as conn:
         add_month(conn, "2025-04")
     for month in ("2025-01", "2025-02", "2025-03", "2025-04"):
@@ -151,7 +155,7 @@ def test_each_customer_is_contacted_once_per_period_and_the_checks_pass(warehous
         )
         signals = query_frame(conn, "select * from ml.customer_signals")
     contacted = actions.group_by("as_of_month").agg(pl.col("customer_id")).sort("as_of_month")
-    assert contacted.rows() == [("2025-01", CUSTOMERS), ("2025-04", CUSTOMERS)]
+    assert contacted.rows() == [("2025-01", CUSTOMERS), ("2025-04", ["c02", "c03"])]
     assert signals.height == 4 * len(CUSTOMERS)
 
 

@@ -11,6 +11,7 @@ import dagster as dg
 import polars as pl
 
 from ml.services import customer_signals, load_services_config, service_actions
+from ml.services.actions import lookback_months
 from orchestration.defs.partitions import month_window, monthly_partitions
 from orchestration.defs.segmentation.warehouse_io import feature_months, replace_months
 from orchestration.defs.services.warehouse_io import (
@@ -20,7 +21,7 @@ from orchestration.defs.services.warehouse_io import (
     read_outages,
     read_risk,
     read_segment_ids,
-    recently_contacted,
+    recent_actions,
 )
 from orchestration.defs.warehouse import ROW_COUNT, WAREHOUSE_POOL, GridSegPaths, row_count
 from orchestration.progress import progress
@@ -49,8 +50,8 @@ def month_signals_and_actions(conn, month: str, config: dict) -> tuple[pl.DataFr
     ranked = signals.join(
         features.select("customer_id", "revenue_avg_month", "revenue_12m"), on="customer_id"
     ).join(read_segment_ids(conn, month), on="customer_id", how="left")
-    period = config["service_actions"]["contact_period_months"]
-    actions = service_actions(ranked, recently_contacted(conn, month, period), config)
+    recent = recent_actions(conn, month, lookback_months(config))
+    actions = service_actions(ranked, recent, config)
     return signals, actions
 
 

@@ -77,7 +77,8 @@ def reason_when_a_signal_fires(
     blocking=True,
     pool=WAREHOUSE_POOL,
     description="Per month, no action holds more customers than its capacity, no customer has "
-    "two actions, and no customer is contacted twice within contact_period_months.",
+    "two actions, no customer is contacted twice within contact_period_months, and no action "
+    "is offered to a customer twice within its repeat_after_months.",
 )
 def capacity_and_contact_period(
     context: dg.AssetCheckExecutionContext, gridseg: GridSegPaths
@@ -85,6 +86,7 @@ def capacity_and_contact_period(
     config = load_services_config()["service_actions"]
     capacity = {action: int(spec["capacity"]) for action, spec in config["actions"].items()}
     period = int(config["contact_period_months"])
+    repeat = {a: int(s.get("repeat_after_months", period)) for a, s in config["actions"].items()}
     first, last = _months(context)
     with gridseg.warehouse(read_only=True) as conn:
         counts = conn.execute(
@@ -96,15 +98,20 @@ def capacity_and_contact_period(
             f"{m} {a}: {n} > {capacity.get(a, 0)}" for m, a, n in counts if n > capacity.get(a, 0)
         ]
         repeated = []
+        # customers with more than one row in the window ending with the month, the latest in it
+        again = (
+            f"select count(*) from (select customer_id from ml.{ACTIONS_TABLE} "
+            "where as_of_month between ? and ? and (? is null or action = ?) "
+            "group by customer_id having count(*) > 1 and max(as_of_month) = ?)"
+        )
         for month in sorted({m for m, _, _ in counts}):
-            (n,) = conn.execute(
-                f"select count(*) from (select customer_id from ml.{ACTIONS_TABLE} "
-                "where as_of_month between ? and ? group by customer_id "
-                "having count(*) > 1 and max(as_of_month) = ?)",
-                [shift_month(month, 1 - period), month, month],
-            ).fetchall()[0]
-            if n:
-                repeated.append(f"{month}: {n} customers contacted again within {period} months")
+            rules = [(None, period), *repeat.items()]
+            for action, months in rules:
+                window = [shift_month(month, 1 - months), month]
+                (n,) = conn.execute(again, [*window, action, action, month]).fetchall()[0]
+                if n:
+                    what = f"{action} offered" if action else "contacted"
+                    repeated.append(f"{month}: {n} customers {what} again within {months} months")
     return dg.AssetCheckResult(
         passed=not over and not repeated,
         metadata={

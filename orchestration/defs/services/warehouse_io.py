@@ -7,6 +7,7 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
+from ml.services.actions import RECENT_SCHEMA
 from ml.services.signals import FEATURE_COLUMNS
 from orchestration.defs.partitions import shift_month
 from orchestration.defs.warehouse import query_frame, table_exists
@@ -83,13 +84,20 @@ def read_segment_ids(conn: duckdb.DuckDBPyConnection, month: str) -> pl.DataFram
     )
 
 
-def recently_contacted(conn: duckdb.DuckDBPyConnection, month: str, period: int) -> list[str]:
-    """Customers in the stored action lists of the period - 1 months before `month`."""
-    if period <= 1 or not table_exists(conn, "ml", ACTIONS_TABLE):
-        return []
-    rows = conn.execute(
-        f"select distinct customer_id from ml.{ACTIONS_TABLE} "
-        "where as_of_month between ? and ? order by 1",
-        [shift_month(month, 1 - period), shift_month(month, -1)],
-    ).fetchall()
-    return [customer for (customer,) in rows]
+def recent_actions(conn: duckdb.DuckDBPyConnection, month: str, lookback: int) -> pl.DataFrame:
+    """The stored action lists of the `lookback` months before `month`: customer_id, action,
+    months_ago (1 = the month before)."""
+    months = {shift_month(month, -n): n for n in range(1, lookback + 1)}
+    if not months or not table_exists(conn, "ml", ACTIONS_TABLE):
+        return pl.DataFrame(schema=RECENT_SCHEMA)
+    frame = query_frame(
+        conn,
+        f"select customer_id, action, as_of_month from ml.{ACTIONS_TABLE} "
+        "where as_of_month in (select unnest(?))",
+        [list(months)],
+    )
+    return frame.select(
+        "customer_id",
+        "action",
+        pl.col("as_of_month").replace_strict(months, return_dtype=pl.Int32).alias("months_ago"),
+    )
