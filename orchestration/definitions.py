@@ -29,6 +29,8 @@ from orchestration.defs.refresh_window import refresh_window  # noqa: E402
 from orchestration.defs.schedules import monthly_retrain_schedule, nightly_refresh_schedule  # noqa: E402
 from orchestration.defs.segmentation.assets import segmentation_assets  # noqa: E402
 from orchestration.defs.sensors import landing_files_sensor, nightly_refresh_sensor  # noqa: E402
+from orchestration.defs.services.assets import services_assets  # noqa: E402
+from orchestration.defs.services.checks import services_checks  # noqa: E402
 from orchestration.defs.warehouse import GridSegPaths  # noqa: E402
 
 # Owners, layer tags and the published segments' freshness policy: orchestration/defs/conventions.py
@@ -43,6 +45,7 @@ ALL_ASSETS = dg.map_asset_specs(
         *segmentation_assets,
         *arrears_risk_assets,
         published_segments,
+        *services_assets,
     ],
 )
 
@@ -57,6 +60,7 @@ def build_definitions(data_dir: str = "") -> dg.Definitions:
             *gx_checks,
             *pii_checks,
             *arrears_risk_checks,
+            *services_checks,
         ],
         jobs=[nightly_load_job, nightly_refresh_job, retrain_job, *stage_jobs],
         schedules=[nightly_refresh_schedule, monthly_retrain_schedule],

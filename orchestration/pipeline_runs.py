@@ -57,6 +57,12 @@ STAGES: list[tuple[str, dg.AssetSelection, bool]] = [
         ),
         True,
     ),
+    (
+        "services",
+        dg.AssetSelection.groups("services")
+        - dg.AssetSelection.keys(["ml", "arrears_risk_model"], ["ml", "arrears_risk_scores"]),
+        True,
+    ),
     ("publish", dg.AssetSelection.groups("publish"), False),
 ]
 # The job each stage runs as (orchestration/defs/jobs.py; the train stage is the retrain job).
@@ -66,15 +72,16 @@ STAGE_JOBS = {
     "dbt monthly features": "build_monthly_features",
     "train": "retrain_segmentation",
     "score + profile": "score_and_profile",
+    "services": "build_services",
     "publish": "publish_segments",
 }
 # A run that rebuilt these over every month with bills published what the landing files, the
 # model and the code give; a later run with nothing new skips them (orchestration/published_inputs.py).
-REBUILD_STAGES = ("dbt monthly features", "score + profile", "publish")
+REBUILD_STAGES = ("dbt monthly features", "score + profile", "services", "publish")
 # The nightly path in two runs: the load ends with the refresh window (quality/refresh_window),
 # from which the refresh of the monthly stages gets its months.
 LOAD_STAGES = ("ingest", "dbt staging + quality")
-REFRESH_STAGES = ("dbt monthly features", "score + profile", "publish")
+REFRESH_STAGES = ("dbt monthly features", "score + profile", "services", "publish")
 
 
 def stage_selection(names: tuple[str, ...]) -> dg.AssetSelection:

@@ -63,6 +63,10 @@ STAGE_DESCRIPTIONS = {
         "Score and profile a range of months with the current model (a stage of the "
         "command-line runs)."
     ),
+    "services": (
+        "Build the customer signals and service action lists of a range of months (a stage of "
+        "the command-line runs)."
+    ),
     "publish": "Publish the segments as a new snapshot (a stage of the command-line runs).",
 }
 stage_jobs = [

@@ -54,6 +54,13 @@ def pipeline(tmp_path_factory):
             paths.published / "segments.duckdb",
             "select * from customer_segments order by customer_id",
         ),
+        "signals": read(
+            paths.published / "segments.duckdb", "select * from customer_signals order by all"
+        ),
+        "actions": read(
+            paths.published / "segments.duckdb",
+            "select * exclude (segment_id) from service_actions_history order by all",
+        ),
     }
 
     copy_months(source / "landing", paths.landing, set(months[HISTORY_MONTHS:]))

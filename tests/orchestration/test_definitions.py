@@ -49,6 +49,8 @@ EXPECTED_ASSETS = {
     "ml/segment_profiles",
     "ml/arrears_risk_model",
     "ml/arrears_risk_scores",
+    "ml/customer_signals",
+    "ml/service_actions_history",
     "published/segments",
 }
 
@@ -64,6 +66,8 @@ MONTHLY = {
     "ml/customer_segments_history",
     "ml/segment_profiles",
     "ml/arrears_risk_scores",
+    "ml/customer_signals",
+    "ml/service_actions_history",
 }
 
 

@@ -29,6 +29,7 @@ from orchestration.defs.publish.writer import (
     storage_version,
 )
 from orchestration.defs.warehouse import query_frame
+from tests.ml.services_frames import services_tables
 
 # 2024-03 is missing: no migrations into 2024-04, nothing from 2024-02 to 2024-04
 MONTHS = ["2024-01", "2024-02", "2024-04", "2024-05"]
@@ -77,6 +78,7 @@ def make_warehouse(warehouse: Path, frame: pl.DataFrame) -> Path:
         "create table ml.segmentation_models as select ? as model_version", [model_version]
     )
     create_empty_tables(conn)  # the arrears-risk model tables, before a first model
+    services_tables(conn, frame.select("customer_id", "as_of_month"))
     conn.close()
     return warehouse
 

@@ -22,6 +22,7 @@ from orchestration.defs.publish.report.labels import languages, load_labels, phr
 from orchestration.defs.publish.report.render import render_report
 from orchestration.defs.publish.writer import MANIFEST, PUBLISHED_DB, SEGMENT_COLUMNS, publish
 from orchestration.defs.quality.report import QualityFigures
+from tests.ml.services_frames import services_tables
 from tests.orchestration.report_text import leaked_labels, visible_text
 
 CONFIG = load_config()
@@ -115,6 +116,7 @@ def make_warehouse(path: Path) -> Path:
         "0 as n_segments_retired, 0.95 as surrogate_fidelity"
     )
     create_empty_tables(conn)  # no arrears-risk model yet
+    services_tables(conn, history.select("customer_id", "as_of_month"))
     conn.close()
     return path
 
@@ -244,3 +246,22 @@ def test_publish_metadata_links_the_report_and_shows_the_heat_map(snapshot):
         "![Segment profiles heat map](data:image/png;base64,"
     )
     assert metadata["heatmap_path"].path == str(snapshot / HEATMAP_FILE)
+
+
+def test_report_shows_the_services_per_segment_and_action(snapshot):
+    html = (snapshot / REPORT_FILE).read_text("utf-8")
+    conn = duckdb.connect(str(snapshot / PUBLISHED_DB), read_only=True)
+    advice = conn.execute(
+        "select s.segment_id, count(*) filter (where g.tariff_advice) from customer_segments s "
+        "join customer_signals g using (customer_id, as_of_month) group by 1"
+    ).fetchall()
+    actions = conn.execute("select action, count(*) from service_actions group by 1").fetchall()
+    conn.close()
+    assert 'id="services"' in html and advice and actions
+    for segment_id, n in advice:
+        assert (
+            f'data-services-segment="{segment_id}" data-high-bill-alert="0" data-tariff-advice="{n}"'
+            in html
+        )
+    for action, n in actions:
+        assert f'data-action="{action}" data-customers="{n}"' in html

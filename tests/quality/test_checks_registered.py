@@ -47,6 +47,8 @@ def test_no_pii_checks_cover_the_mart_and_the_published_ml_assets():
         "ml/customer_segments_history",
         "ml/segment_profiles",
         "ml/segmentation_model",
+        "ml/customer_signals",
+        "ml/service_actions_history",
     }
 
 

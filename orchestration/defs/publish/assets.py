@@ -21,6 +21,8 @@ from orchestration.defs.warehouse import WAREHOUSE_POOL, GridSegPaths
         dg.AssetKey(["ml", "segment_profiles"]),
         dg.AssetKey(["ml", "segmentation_model"]),
         dg.AssetKey(["ml", "arrears_risk_model"]),
+        dg.AssetKey(["ml", "customer_signals"]),
+        dg.AssetKey(["ml", "service_actions_history"]),
     ],
     pool=WAREHOUSE_POOL,
     retry_policy=TRANSIENT_FAILURE_RETRY,

@@ -26,6 +26,8 @@ from pathlib import Path
 import duckdb
 
 from contract.published import published_contract
+from ml.services.actions import ACTION_COLUMNS
+from ml.services.signals import SIGNAL_COLUMNS
 from orchestration.defs.partitions import shift_month
 from orchestration.defs.warehouse import connect_duckdb
 
@@ -129,6 +131,16 @@ PUBLISHED_TABLES: dict[str, str] = {
     "segmentation_models": "select * from wh.ml.segmentation_models",
     "arrears_risk_models": "select * from wh.ml.arrears_risk_models",
     "arrears_risk_calibration": "select * from wh.ml.arrears_risk_calibration",
+    # Personalised services (docs/services.md): the signals of every month, this month's action
+    # list (the latest month with signals; empty when it has no action) and every month's.
+    "customer_signals": f"select {', '.join(SIGNAL_COLUMNS)} from wh.ml.customer_signals",
+    "service_actions": (
+        f"select {', '.join(ACTION_COLUMNS)} from wh.ml.service_actions_history "
+        "where as_of_month = (select max(as_of_month) from wh.ml.customer_signals)"
+    ),
+    "service_actions_history": (
+        f"select {', '.join(ACTION_COLUMNS)} from wh.ml.service_actions_history"
+    ),
 }
 
 # Sort orders make the published files the same for the same input.
@@ -141,13 +153,23 @@ ORDER_BY = {
     "segmentation_models": "model_version",
     "arrears_risk_models": "model_version",
     "arrears_risk_calibration": "model_version, bin",
+    "customer_signals": "as_of_month, customer_id",
+    "service_actions": "action, action_rank",
+    "service_actions_history": "as_of_month, action, action_rank",
 }
 PARQUET_OPTIONS = "format parquet, compression zstd"
 MONTH_KEY = re.compile(r"\d{4}-\d{2}")
-PARTITIONED = ("customer_segments_history", "segment_profiles", "customer_segments")
+PARTITIONED = (
+    "customer_segments_history",
+    "segment_profiles",
+    "customer_segments",
+    "customer_signals",
+    "service_actions",
+    "service_actions_history",
+)
 # Built one as_of_month at a time, each month sorted on its own: at 1M customers x 36 months,
 # one ORDER BY over the whole history took 98 s of a 124 s publish; month by month, 42 s.
-BY_MONTH = ("customer_segments_history",)
+BY_MONTH = ("customer_segments_history", "customer_signals")
 # Built one pair of calendar-consecutive months at a time (the query takes both as parameters).
 BY_MONTH_PAIR = ("segment_migrations",)
 

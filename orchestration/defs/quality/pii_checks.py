@@ -84,6 +84,8 @@ TARGETS: dict[tuple[str, ...], list[Target]] = {
         Target("ml.segmentation_models"),
         Target("ml.value_index_weights"),
     ],
+    ("ml", "customer_signals"): [Target("ml.customer_signals")],
+    ("ml", "service_actions_history"): [Target("ml.service_actions_history")],
 }
 
 

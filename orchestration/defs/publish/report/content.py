@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from orchestration.defs.publish.report.services import ServicesContent, read_services
 from orchestration.defs.warehouse import connect_duckdb, query_frame
 
 
@@ -32,6 +33,7 @@ class ReportContent:
     grid: pl.DataFrame  # value_satisfaction_cell, n
     migrations: pl.DataFrame  # from_segment, to_segment, from_month, to_month, n_customers
     model: dict | None  # the newest segmentation_models row
+    services: ServicesContent  # signals and actions per segment, latest month
 
 
 SEGMENTS = """
@@ -106,4 +108,5 @@ def _content(conn: duckdb.DuckDBPyConnection) -> ReportContent:
             [last_move],
         ),
         model=model.row(0, named=True) if model.height else None,
+        services=read_services(conn),
     )

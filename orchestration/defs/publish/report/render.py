@@ -40,12 +40,22 @@ from orchestration.defs.publish.report.sections import (
     quality_section,
     section,
 )
+from orchestration.defs.publish.report.services import services_section
 from orchestration.defs.quality.report import QualityFigures
 from orchestration.settings import report_language
 
 REPORT_FILE = "segment_report.html"
 HEATMAP_FILE = "segment_profiles_heatmap.png"
-SECTIONS = ("overview", "segments", "grid", "migrations", "heatmap", "model", "quality")
+SECTIONS = (
+    "overview",
+    "segments",
+    "grid",
+    "migrations",
+    "services",
+    "heatmap",
+    "model",
+    "quality",
+)
 
 
 def report_files(
@@ -102,6 +112,11 @@ def render_report(content: ReportContent, labels: Labels, quality: QualityFigure
             _segments(content, labels, names, config),
             grid_section(content, labels, config),
             migrations_section(content, labels, names),
+            section(
+                "services",
+                labels,
+                *services_section(content.services, content.month, labels, names),
+            ),
             heatmap_section(content, labels, names),
             model_section(model, labels),
             quality_section(quality, labels),
