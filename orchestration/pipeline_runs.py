@@ -46,10 +46,18 @@ STAGES: list[tuple[str, dg.AssetSelection, bool]] = [
     ("train", dg.AssetSelection.keys(["ml", "segmentation_model"]), False),
     (
         "score + profile",
-        dg.AssetSelection.keys(["ml", "customer_segments_history"], ["ml", "segment_profiles"]),
+        dg.AssetSelection.keys(
+            ["ml", "customer_segments_history"], ["ml", "segment_profiles"], ["ml", "segment_kpis"]
+        ),
         True,
     ),
-    ("publish", dg.AssetSelection.groups("publish"), False),
+    # strategy_effects spans every month after a campaign's start: not partitioned, so it runs
+    # with the publish
+    (
+        "publish",
+        dg.AssetSelection.groups("publish") | dg.AssetSelection.keys(["ml", "strategy_effects"]),
+        False,
+    ),
 ]
 # The job each stage runs as (orchestration/defs/jobs.py; the train stage is the retrain job).
 STAGE_JOBS = {

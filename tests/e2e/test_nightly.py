@@ -187,3 +187,15 @@ def test_rebuild_restores_the_model_without_retraining(runs):
 def test_rebuild_refuses_an_existing_warehouse(runs):
     with pytest.raises(FileExistsError, match="make backfill"):
         rebuild(runs["defs"], runs["paths"], report=lambda _: None)
+
+
+def test_a_landing_zone_without_campaigns_publishes_empty_effects(runs):
+    """Contract v1 still runs: no campaigns folder, strategy_effects published with no row,
+    segment_kpis as usual (one all-customers row per month)."""
+    nightly = runs["nightly"]["published"]
+    assert not (runs["source"] / "campaigns").exists()
+    assert nightly["strategy_effects"].height == 0
+    assert "ci_low" in nightly["strategy_effects"].columns
+    kpis = nightly["segment_kpis"]
+    everyone = kpis.filter(pl.col("segment_id").is_null())
+    assert everyone.height == everyone["as_of_month"].n_unique() == len(runs["months"])

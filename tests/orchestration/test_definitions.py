@@ -13,6 +13,7 @@ EXPECTED_ASSETS = {
     "raw/outage_customers",
     "raw/work_orders",
     "raw/meter_reads",
+    "raw/campaigns",
     "raw/ingest_files",  # external, in group ingest: the log every ingest asset writes
     "staging/stg_cis__customers_checked",
     "staging/stg_cis__customer_versions",
@@ -29,6 +30,8 @@ EXPECTED_ASSETS = {
     "staging/stg_crm__work_orders",
     "staging/stg_ami__meter_reads_checked",
     "staging/stg_ami__meter_reads",
+    "staging/stg_crm__campaigns_checked",
+    "staging/stg_crm__campaigns",
     "quality/quarantined_rows",
     "quality/row_accounting",
     "quality/rejected_files",
@@ -47,6 +50,8 @@ EXPECTED_ASSETS = {
     "ml/segmentation_model",
     "ml/customer_segments_history",
     "ml/segment_profiles",
+    "ml/segment_kpis",
+    "ml/strategy_effects",
     "published/segments",
 }
 
@@ -61,6 +66,7 @@ MONTHLY = {
     "marts/customer_features",
     "ml/customer_segments_history",
     "ml/segment_profiles",
+    "ml/segment_kpis",
 }
 
 

@@ -20,6 +20,8 @@ from orchestration.defs.warehouse import WAREHOUSE_POOL, GridSegPaths
         dg.AssetKey(["ml", "customer_segments_history"]),
         dg.AssetKey(["ml", "segment_profiles"]),
         dg.AssetKey(["ml", "segmentation_model"]),
+        dg.AssetKey(["ml", "segment_kpis"]),
+        dg.AssetKey(["ml", "strategy_effects"]),
     ],
     pool=WAREHOUSE_POOL,
     retry_policy=TRANSIENT_FAILURE_RETRY,
