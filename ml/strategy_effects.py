@@ -123,6 +123,9 @@ def customer_changes(
         "as_of_month",
         KPI_EXPRESSIONS[kpi].alias("y"),
     ).drop_nulls("y")
+    # a total order (a database returns rows in any order, group_by returns groups in any
+    # order): every mean adds the same numbers in the same order, the output is byte-identical
+    values = values.sort("campaign_id", "customer_id", "relative_month")
     pre_months, post_months = int(config["pre_months"]), int(config["post_months"])
     baseline = (
         values.filter(pl.col("relative_month").is_between(-pre_months, -1))
@@ -145,7 +148,9 @@ def customer_changes(
         (pl.col("y").mean() - pl.col("baseline").first()).alias("change"),
     )
     changes = pl.concat([monthly, pooled.select(monthly.columns)])
-    return changes.join(members, on=["campaign_id", "customer_id"])
+    return changes.join(members, on=["campaign_id", "customer_id"]).sort(
+        "campaign_id", "customer_id", "relative_month", nulls_last=False
+    )
 
 
 def strategy_effects(

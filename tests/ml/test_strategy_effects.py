@@ -158,3 +158,14 @@ def test_unknown_kpis_in_the_config_are_refused(tmp_path):
     )
     with pytest.raises(ValueError, match="churn"):
         load_effects_config(path)
+
+
+def test_the_same_rows_in_any_order_give_the_same_table():
+    members, facts = panel(-0.2, n=200, seed=5)
+    first = strategy_effects(members, facts, CONFIG)
+    shuffled = strategy_effects(
+        members.sample(fraction=1.0, shuffle=True, seed=1),
+        facts.sample(fraction=1.0, shuffle=True, seed=2),
+        CONFIG,
+    )
+    assert first.equals(shuffled)

@@ -24,19 +24,22 @@ SEGMENT_KPIS = """
                 else 'all customers' end as segment_name,
             grouping(segment_id) = 1 as is_all_customers,
             count(*) as n_customers,
-            avg(on_time_payment_ratio) as on_time_payment_ratio,
-            avg(case when arrears_over_60d > 0 then 1.0 else 0.0 end) as share_in_arrears_over_60d,
-            avg(arrears_over_60d) as arrears_over_60d_mean,
-            sum(arrears_over_60d) as arrears_over_60d_total,
+            -- sums of DECIMALs are exact, so the same input gives the same figures whatever order
+            -- the threads add the rows in (sums of doubles differ in the last bits)
+            avg(on_time_payment_ratio::decimal(38, 12))::double as on_time_payment_ratio,
+            avg(case when arrears_over_60d > 0 then 1 else 0 end)::double
+                as share_in_arrears_over_60d,
+            avg(arrears_over_60d::decimal(38, 6))::double as arrears_over_60d_mean,
+            sum(arrears_over_60d::decimal(38, 6))::double as arrears_over_60d_total,
             100.0 * avg(n_contacts_call_center) as call_center_contacts_per_100,
             100.0 * avg(n_contacts_ivr) as ivr_contacts_per_100,
             100.0 * avg(n_contacts_digital) as digital_contacts_per_100,
             100.0 * avg(n_contacts_walk_in) as walk_in_contacts_per_100,
             100.0 * avg(n_complaints) as complaints_per_100,
             median(kwh_avg_month) as median_kwh_month,
-            avg(value_score) as value_score_mean,
-            avg(satisfaction_score) as satisfaction_score_mean,
-            avg(survey_satisfaction) as survey_satisfaction_mean
+            avg(value_score::decimal(38, 12))::double as value_score_mean,
+            avg(satisfaction_score::decimal(38, 12))::double as satisfaction_score_mean,
+            avg(survey_satisfaction::decimal(38, 12))::double as survey_satisfaction_mean
         from scored
         group by grouping sets ((as_of_month, segment_id), (as_of_month))
     )
