@@ -12,6 +12,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from contract.published import published_contract
 from ml.migrations import segment_migrations
 from orchestration.defs.publish.writer import (
     CURRENT,
@@ -75,6 +76,10 @@ def make_warehouse(warehouse: Path, frame: pl.DataFrame) -> Path:
     conn.execute(
         "create table ml.segmentation_models as select ? as model_version", [model_version]
     )
+    # the effect-monitoring tables, empty, with their contract columns
+    for table in ("segment_kpis", "strategy_effects"):
+        columns = ", ".join(f"null::varchar as {c}" for c in published_contract()[table].columns)
+        conn.execute(f"create table ml.{table} as select {columns} limit 0")
     conn.close()
     return warehouse
 
