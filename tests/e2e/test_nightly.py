@@ -165,7 +165,8 @@ def test_nightly_publishes_what_a_backfill_publishes(runs):
     model's rows from its saved JSON), and the features of every month."""
     backfill = published(runs["paths"])
     for table, rows in runs["nightly"]["published"].items():
-        assert rows.height > 0, table
+        # a v1 landing zone: no campaigns, no effects (test_a_landing_zone_without_campaigns...)
+        assert rows.height > 0 or table == "strategy_effects", table
         assert rows.equals(backfill[table]), table
     history = runs["nightly"]["published"]["customer_segments_history"]
     assert history.select("customer_id", "as_of_month").is_duplicated().sum() == 0
