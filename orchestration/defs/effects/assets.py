@@ -120,6 +120,33 @@ def strategy_effects_are_consistent(gridseg: GridSegPaths) -> dg.AssetCheckResul
     )
 
 
+@dg.asset_check(asset=STRATEGY_EFFECTS_KEY, pool=WAREHOUSE_POOL)
+def every_campaign_is_measured(gridseg: GridSegPaths) -> dg.AssetCheckResult:
+    """A warning for each staged campaign without an estimate over its whole post period: it
+    started in the latest month, or one of its groups has no customer with a baseline and a
+    value after the start (e.g. a control group that was never loaded)."""
+    with gridseg.warehouse(read_only=True) as conn:
+        if not table_exists(conn, "staging", "stg_crm__campaigns"):
+            return dg.AssetCheckResult(passed=True, metadata={"campaigns": 0})
+        rows = conn.execute(
+            """
+            select c.campaign_id, count(e.effect) as n_estimates
+            from (select distinct campaign_id from staging.stg_crm__campaigns) as c
+            left join ml.strategy_effects as e
+                on e.campaign_id = c.campaign_id
+                and e.segment_id is null and e.relative_month is null
+            group by all
+            order by all
+            """
+        ).fetchall()
+    unmeasured = [campaign for campaign, n in rows if n == 0]
+    return dg.AssetCheckResult(
+        passed=not unmeasured,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"campaigns": len(rows), "unmeasured": ", ".join(unmeasured) or "none"},
+    )
+
+
 @dg.asset_check(asset=SEGMENT_KPIS_KEY, blocking=True, pool=WAREHOUSE_POOL)
 def segment_kpis_add_up(gridseg: GridSegPaths) -> dg.AssetCheckResult:
     """Each month's all-customers row counts every scored customer; ratios and shares are in
@@ -152,4 +179,4 @@ def segment_kpis_add_up(gridseg: GridSegPaths) -> dg.AssetCheckResult:
 
 
 effects_assets = [segment_kpis, strategy_effects_table]
-effects_checks = [strategy_effects_are_consistent, segment_kpis_add_up]
+effects_checks = [strategy_effects_are_consistent, every_campaign_is_measured, segment_kpis_add_up]
