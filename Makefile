@@ -14,6 +14,8 @@ SEED ?= 42
 # share of landing rows to spoil (0..1), plus 8 bad files; e.g. `make demo FAULTS=0.01`
 # FORCE=1 rebuilds even when nothing new has landed since the published snapshot
 FAULTS ?= 0
+# CAMPAIGNS=0 generates no service campaigns (a contract v1 landing zone)
+CAMPAIGNS ?= 1
 
 .PHONY: system-packages setup demo test dev bench backfill nightly rebuild lint clean clean-all gx-docs lock
 
@@ -47,7 +49,7 @@ system-packages:
 setup: system-packages $(VENV)/.installed dbt_project/target/manifest.json
 
 demo: setup
-	$(PY) -m orchestration.demo --customers $(CUSTOMERS) --months $(MONTHS) --seed $(SEED) --faults $(FAULTS) $(if $(FORCE),--force,)
+	$(PY) -m orchestration.demo --customers $(CUSTOMERS) --months $(MONTHS) --seed $(SEED) --faults $(FAULTS) $(if $(FORCE),--force,) $(if $(filter 0,$(CAMPAIGNS)),--no-campaigns,)
 
 test: setup
 	$(PY) -m pytest -q

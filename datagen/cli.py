@@ -38,6 +38,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=0.0,
         help="fault-injection rate 0..1 (bad rows and bad files)",
     )
+    p.add_argument(
+        "--no-campaigns",
+        dest="campaigns",
+        action="store_false",
+        help="plant no service campaigns: a contract v1 landing zone without the campaigns table "
+        "(by default three campaigns with known effects start in the middle month)",
+    )
     default_mix = ",".join(f"{n}={s:g}" for n, s in zip(ARCHETYPES, SHARES, strict=True))
     p.add_argument(
         "--archetype-shares",
@@ -78,6 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ami_customers=args.ami_customers,
         fault_rate=args.faults,
         archetype_shares=shares,
+        campaigns=args.campaigns,
     )
     print(json.dumps(summary["rows"], indent=2))
     return 0

@@ -54,8 +54,9 @@ WORK_ORDER_STATUSES = ENUMS["work_orders", "status"]
 
 PII_COLUMNS = _CONTRACT["customers"].pii_columns
 
-# Tables written every run; meter_reads only when AMI customers are requested.
-CORE_TABLES = tuple(t for t in TABLES if t != "meter_reads")
+# Tables written every run; meter_reads only when AMI customers are requested, campaigns (contract
+# v2) only when campaigns are planted.
+CORE_TABLES = tuple(t for t in TABLES if t not in ("meter_reads", "campaigns"))
 
 
 def empty_frame(table: str) -> pl.DataFrame:

@@ -18,6 +18,8 @@ import polars as pl
 from datagen.archetypes import ARCHETYPES, SHARES, check_shares
 from datagen.bills import Billing
 from datagen.calendar import Window
+from datagen.campaigns import CampaignPlan, campaign_start
+from datagen.campaigns import write_truth as write_campaign_truth
 from datagen.consumption import contracted_capacity, draw_load
 from datagen.contract import CORE_TABLES, TABLES
 from datagen.customer_extracts import CustomerExtracts
@@ -75,11 +77,14 @@ def generate(
     ami_customers: int = 0,
     fault_rate: float = 0.0,
     archetype_shares: Sequence[float] = SHARES,
+    campaigns: bool = False,
 ) -> dict[str, Any]:
     """Write the landing zone and truth files; return rows per table and files written.
 
     `archetype_shares`: one share per archetype in ARCHETYPES order (`parse_shares` reads the
-    command line's `name=share,...`), normalised to sum to 1."""
+    command line's `name=share,...`), normalised to sum to 1. `campaigns`: plant the service
+    campaigns of datagen/campaigns.py (landing table `campaigns`, contract v2) with their known
+    effects, written to truth/campaign_effects.json; off, the landing zone is contract v1."""
     window = check_arguments(
         n_customers, n_months, start_month, seed, fmt, ami_customers, fault_rate, archetype_shares
     )
@@ -96,6 +101,13 @@ def generate(
     outages = OutageLog(pop, window, seed)
     desk = WorkOrderDesk(pop, window, seed)
     ami = AmiFleet(pop, load, window, ami_customers, seed) if ami_customers else None
+    start = campaign_start(window) if campaigns else None
+    plan = (
+        CampaignPlan(pop, window, start, payments.behaviour.on_time_propensity, seed)
+        if start is not None
+        else None
+    )
+    payments.campaigns = desk.campaigns = plan
     tables = CORE_TABLES + (("meter_reads",) if ami else ())
     remove_stale_files(out_dir, tuple(TABLES))
     faults = (
@@ -123,13 +135,20 @@ def generate(
             files[path.relative_to(out_dir).as_posix()] = frame.height
             if faults:
                 bad_files += faults.write_bad_files(table, m, frames[table])
+        if plan is not None and m == plan.start:  # assigned on the start's first day
+            path = write_frame(
+                plan.frame(), file_path(out_dir, "campaigns", window.label(m), fmt), fmt
+            )
+            files[path.relative_to(out_dir).as_posix()] = plan.frame().height
 
+    tables += ("campaigns",) if plan is not None else ()
     rows = {t: sum(n for f, n in files.items() if f.startswith(f"{t}/")) for t in tables}
     bad = [p.relative_to(out_dir).as_posix() for p in bad_files]
     truth_dir.mkdir(parents=True, exist_ok=True)
     (truth_dir / "faults.json").unlink(missing_ok=True)
     if faults:
         faults.write_ledger(truth_dir)
+    write_campaign_truth(truth_dir, plan)
     parameters = {
         "generator_version": GENERATOR_VERSION,
         "seed": seed,
@@ -140,6 +159,7 @@ def generate(
         "ami_customers": min(ami_customers, n_customers),
         "fault_rate": fault_rate,
         "archetype_shares": dict(zip(ARCHETYPES, shares, strict=True)),
+        "campaigns": plan is not None,
     }
     shocks = payments.shocks.truth([window.label(m) for m in range(n_months)])
     write_frame(shocks, truth_dir / "shocks.parquet", "parquet")

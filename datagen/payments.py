@@ -12,6 +12,7 @@ import polars as pl
 
 from datagen.bills import BillBatch
 from datagen.calendar import DAY, HOUR, Window
+from datagen.campaigns import CampaignPlan
 from datagen.contract import PAYMENT_CHANNELS, PAYMENT_METHODS, conform
 from datagen.financial_shocks import FinancialShocks
 from datagen.ids import format_ids
@@ -46,6 +47,9 @@ class PaymentBook:
         self.pending = pl.DataFrame(schema=_PENDING_SCHEMA)
         self.next_number = 0
         self.unpaid_streak = np.zeros(pop.n, dtype=np.int16)  # consecutive unsettled bills
+        self.campaigns: CampaignPlan | None = (
+            None  # planted campaign effects (datagen/campaigns.py)
+        )
 
     def add_bills(self, batch: BillBatch, m: int) -> None:
         """Draw every payment event for the payable bills of window month m."""
@@ -54,6 +58,8 @@ class PaymentBook:
         cust, amount, due = batch.customer[b], batch.amount[b], batch.due_date[b]
         plan = self.behaviour.plan(rng, cust, self.window.calendar_month(m))
         plan = self.shocks.strain(plan, cust, m)
+        if self.campaigns is not None:
+            plan = self.campaigns.adjust_payments(plan, cust, m)
         direct_debit = self.pop.payment_method[cust] == PAYMENT_METHODS.index("direct_debit")
         due_ts = due.astype("datetime64[s]")
         on_time_at = np.where(

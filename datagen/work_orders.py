@@ -14,6 +14,7 @@ import polars as pl
 
 from datagen import archetypes as A
 from datagen.calendar import DAY, HOUR, Window
+from datagen.campaigns import CampaignPlan
 from datagen.contact_behaviour import CONTACT_TRAITS, SATISFACTION, ContactBehaviour
 from datagen.contract import WORK_ORDER_CATEGORIES as CATEGORIES
 from datagen.contract import WORK_ORDER_CHANNELS as CHANNELS
@@ -63,6 +64,9 @@ class WorkOrderDesk:
         self.behaviour = ContactBehaviour(pop.arch, seed)
         self.next_number = 0
         self.resends: dict[int, list[pl.DataFrame]] = defaultdict(list)
+        self.campaigns: CampaignPlan | None = (
+            None  # planted campaign effects (datagen/campaigns.py)
+        )
 
     def month(self, m: int, feeder_events: np.ndarray, unpaid_streak: np.ndarray) -> pl.DataFrame:
         """Work orders file of month m: cases opened in m and cases closed in m."""
@@ -85,6 +89,8 @@ class WorkOrderDesk:
             np.concatenate([a, b])
             for a, b in zip((cust, cat, channel, opened, closed), life, strict=True)
         )
+        if self.campaigns is not None:
+            channel = self.campaigns.move_contacts(cust, channel, m)
         n = len(cust)
         status = np.where(rng.random(n) < P_CANCELLED, _CANCELLED, _CLOSED)
         score = self._scores(rng, cust, cat, status)

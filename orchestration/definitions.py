@@ -14,6 +14,7 @@ from orchestration.defs.conventions import with_conventions  # noqa: E402
 from orchestration.defs.dbt.assets import dbt_full_rebuild_models, dbt_monthly_models  # noqa: E402
 from orchestration.defs.dbt.freshness_checks import dbt_source_freshness_checks  # noqa: E402
 from orchestration.defs.dbt.project import dbt_cli_resource  # noqa: E402
+from orchestration.defs.effects.assets import effects_assets, effects_checks  # noqa: E402
 from orchestration.defs.ingest.assets import ingest_assets, ingest_log  # noqa: E402
 from orchestration.defs.ingest.checks import ingest_checks  # noqa: E402
 from orchestration.defs.jobs import (  # noqa: E402
@@ -44,6 +45,7 @@ ALL_ASSETS = dg.map_asset_specs(
         refresh_window,
         *segmentation_assets,
         *arrears_risk_assets,
+        *effects_assets,
         published_segments,
         *services_assets,
     ],
@@ -61,6 +63,7 @@ def build_definitions(data_dir: str = "") -> dg.Definitions:
             *pii_checks,
             *arrears_risk_checks,
             *services_checks,
+            *effects_checks,
         ],
         jobs=[nightly_load_job, nightly_refresh_job, retrain_job, *stage_jobs],
         schedules=[nightly_refresh_schedule, monthly_retrain_schedule],

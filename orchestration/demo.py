@@ -22,17 +22,31 @@ from orchestration.settings import Paths
 
 
 def ensure_sample_data(
-    paths: Paths, customers: int, months: int, seed: int, faults: float = 0.0, report=print
+    paths: Paths,
+    customers: int,
+    months: int,
+    seed: int,
+    faults: float = 0.0,
+    report=print,
+    campaigns: bool = True,
 ) -> None:
-    """Generate the landing data unless the same parameters (fault rate too) produced it."""
+    """Generate the landing data unless the same parameters (fault rate and campaigns too)
+    produced it."""
     from datagen import generate
 
     truth = paths.data / "truth"
     manifest = truth / "manifest.json"
-    wanted = {"customers": customers, "months": months, "seed": seed, "fault_rate": faults}
+    wanted = {
+        "customers": customers,
+        "months": months,
+        "seed": seed,
+        "fault_rate": faults,
+        "campaigns": campaigns,
+    }
     if manifest.exists():
         existing = json.loads(manifest.read_text())
         existing.setdefault("fault_rate", 0.0)  # manifests from before fault injection
+        existing.setdefault("campaigns", False)  # manifests from before campaigns (contract v2)
         if all(existing.get(k) == v for k, v in wanted.items()):
             report(f"[generate] reusing sample data in {paths.landing}")
             return
@@ -44,7 +58,13 @@ def ensure_sample_data(
     report(f"[generate] {customers:,} customers x {months} months{spoiled} -> {paths.landing} ...")
     started = time.perf_counter()
     generate(
-        paths.landing, truth, n_customers=customers, n_months=months, seed=seed, fault_rate=faults
+        paths.landing,
+        truth,
+        n_customers=customers,
+        n_months=months,
+        seed=seed,
+        fault_rate=faults,
+        campaigns=campaigns,
     )
     report(f"[generate] done in {time.perf_counter() - started:.1f} s")
 
@@ -120,6 +140,12 @@ def main(argv: list[str] | None = None) -> None:
         help="share of generated rows to spoil, 0..1 (plus 8 bad files)",
     )
     parser.add_argument(
+        "--no-campaigns",
+        dest="campaigns",
+        action="store_false",
+        help="generate no service campaigns (a contract v1 landing zone, strategy_effects empty)",
+    )
+    parser.add_argument(
         "--no-generate",
         action="store_true",
         help="use the landing data already in place (your own extracts)",
@@ -137,7 +163,9 @@ def main(argv: list[str] | None = None) -> None:
     if not args.no_generate:
         if not 0.0 <= args.faults <= 1.0:
             parser.error("--faults must be within 0..1")
-        ensure_sample_data(paths, args.customers, args.months, args.seed, args.faults)
+        ensure_sample_data(
+            paths, args.customers, args.months, args.seed, args.faults, campaigns=args.campaigns
+        )
 
     from orchestration.definitions import defs
     from orchestration.pipeline_runs import command_line_run, failures_explained, run_all

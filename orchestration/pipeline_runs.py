@@ -54,6 +54,7 @@ STAGES: list[tuple[str, dg.AssetSelection, bool]] = [
             ["ml", "customer_segments_history"],
             ["ml", "segment_profiles"],
             ["ml", "arrears_risk_scores"],
+            ["ml", "segment_kpis"],
         ),
         True,
     ),
@@ -63,7 +64,13 @@ STAGES: list[tuple[str, dg.AssetSelection, bool]] = [
         - dg.AssetSelection.keys(["ml", "arrears_risk_model"], ["ml", "arrears_risk_scores"]),
         True,
     ),
-    ("publish", dg.AssetSelection.groups("publish"), False),
+    # strategy_effects spans every month after a campaign's start: not partitioned, so it runs
+    # with the publish
+    (
+        "publish",
+        dg.AssetSelection.groups("publish") | dg.AssetSelection.keys(["ml", "strategy_effects"]),
+        False,
+    ),
 ]
 # The job each stage runs as (orchestration/defs/jobs.py; the train stage is the retrain job).
 STAGE_JOBS = {

@@ -8,5 +8,6 @@
         'outage_customers': 'stg_oms__outage_customers_checked',
         'work_orders': 'stg_crm__work_orders_checked',
         'meter_reads': 'stg_ami__meter_reads_checked',
+        'campaigns': 'stg_crm__campaigns_checked',
     }) }}
 {%- endmacro %}

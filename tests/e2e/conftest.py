@@ -1,5 +1,6 @@
 """End-to-end fixtures: real generated landing data, real Dagster, real dbt, real DuckDB."""
 
+import json
 import shutil
 from pathlib import Path
 
@@ -36,11 +37,18 @@ def copy_months(source: Path, target: Path, months: set[str]) -> None:
 
 @pytest.fixture(scope="session")
 def pipeline(tmp_path_factory):
-    """Two nightly cycles: 12 months of history, then 3 more months of extracts and a retrain."""
+    """Two nightly cycles: 12 months of history, then 3 more months of extracts and a retrain.
+    The landing zone is contract v2: it holds the planted service campaigns (tests/e2e/
+    test_nightly.py runs a v1 landing zone, without them)."""
     root = tmp_path_factory.mktemp("gridseg")
     source = root / "generated"
     generate(
-        source / "landing", root / "truth", n_customers=E2E_CUSTOMERS, n_months=E2E_MONTHS, seed=7
+        source / "landing",
+        root / "truth",
+        n_customers=E2E_CUSTOMERS,
+        n_months=E2E_MONTHS,
+        seed=7,
+        campaigns=True,
     )
     months = sorted({f.stem.rsplit("_", 1)[-1] for f in (source / "landing" / "bills").iterdir()})
     paths = Paths.under(root / "data")
@@ -70,6 +78,7 @@ def pipeline(tmp_path_factory):
         "defs": defs,
         "months": months,
         "truth": pl.read_parquet(root / "truth" / "archetypes.parquet"),
+        "campaign_truth": json.loads((root / "truth" / "campaign_effects.json").read_text()),
         "first": snapshot,
         "timings": (first_timings, second_timings),
     }

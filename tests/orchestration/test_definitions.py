@@ -13,6 +13,7 @@ EXPECTED_ASSETS = {
     "raw/outage_customers",
     "raw/work_orders",
     "raw/meter_reads",
+    "raw/campaigns",
     "raw/ingest_files",  # external, in group ingest: the log every ingest asset writes
     "staging/stg_cis__customers_checked",
     "staging/stg_cis__customer_versions",
@@ -29,6 +30,8 @@ EXPECTED_ASSETS = {
     "staging/stg_crm__work_orders",
     "staging/stg_ami__meter_reads_checked",
     "staging/stg_ami__meter_reads",
+    "staging/stg_crm__campaigns_checked",
+    "staging/stg_crm__campaigns",
     "quality/quarantined_rows",
     "quality/row_accounting",
     "quality/rejected_files",
@@ -51,6 +54,8 @@ EXPECTED_ASSETS = {
     "ml/arrears_risk_scores",
     "ml/customer_signals",
     "ml/service_actions_history",
+    "ml/segment_kpis",
+    "ml/strategy_effects",
     "published/segments",
 }
 
@@ -68,6 +73,7 @@ MONTHLY = {
     "ml/arrears_risk_scores",
     "ml/customer_signals",
     "ml/service_actions_history",
+    "ml/segment_kpis",
 }
 
 

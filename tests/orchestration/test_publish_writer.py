@@ -12,6 +12,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from contract.published import published_contract
 from ml.migrations import segment_migrations
 from orchestration.defs.arrears_risk.assets import create_empty_tables
 from orchestration.defs.publish.writer import (
@@ -79,6 +80,10 @@ def make_warehouse(warehouse: Path, frame: pl.DataFrame) -> Path:
     )
     create_empty_tables(conn)  # the arrears-risk model tables, before a first model
     services_tables(conn, frame.select("customer_id", "as_of_month"))
+    # the effect-monitoring tables, empty, with their contract columns
+    for table in ("segment_kpis", "strategy_effects"):
+        columns = ", ".join(f"null::varchar as {c}" for c in published_contract()[table].columns)
+        conn.execute(f"create table ml.{table} as select {columns} limit 0")
     conn.close()
     return warehouse
 

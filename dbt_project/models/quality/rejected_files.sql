@@ -5,7 +5,7 @@
 -- depends_on: {{ source('landing', 'customers') }}, {{ source('landing', 'bills') }},
 -- {{ source('landing', 'payments') }}, {{ source('landing', 'outages') }},
 -- {{ source('landing', 'outage_customers') }}, {{ source('landing', 'work_orders') }},
--- {{ source('landing', 'meter_reads') }}
+-- {{ source('landing', 'meter_reads') }}, {{ source('landing', 'campaigns') }}
 with ingest_files as (
     select * from {{ source('landing', 'ingest_files') }}
 ),

@@ -23,6 +23,8 @@ from orchestration.defs.warehouse import WAREHOUSE_POOL, GridSegPaths
         dg.AssetKey(["ml", "arrears_risk_model"]),
         dg.AssetKey(["ml", "customer_signals"]),
         dg.AssetKey(["ml", "service_actions_history"]),
+        dg.AssetKey(["ml", "segment_kpis"]),
+        dg.AssetKey(["ml", "strategy_effects"]),
     ],
     pool=WAREHOUSE_POOL,
     retry_policy=TRANSIENT_FAILURE_RETRY,

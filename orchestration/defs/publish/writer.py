@@ -141,7 +141,13 @@ PUBLISHED_TABLES: dict[str, str] = {
     "service_actions_history": (
         f"select {', '.join(ACTION_COLUMNS)} from wh.ml.service_actions_history"
     ),
+    "segment_kpis": "select * from wh.ml.segment_kpis",
+    "strategy_effects": "select * from wh.ml.strategy_effects",
 }
+# Written by assets downstream of scoring (orchestration/defs/effects/): a warehouse from before
+# them publishes without them rather than failing (every pipeline run writes them, empty for a
+# landing zone without campaigns).
+OPTIONAL_TABLES = ("segment_kpis", "strategy_effects")
 
 # Sort orders make the published files the same for the same input.
 ORDER_BY = {
@@ -156,6 +162,8 @@ ORDER_BY = {
     "customer_signals": "as_of_month, customer_id",
     "service_actions": "action, action_rank",
     "service_actions_history": "as_of_month, action, action_rank",
+    "segment_kpis": "as_of_month, segment_id nulls first",
+    "strategy_effects": ("campaign_id, kpi, segment_id nulls first, relative_month nulls first"),
 }
 PARQUET_OPTIONS = "format parquet, compression zstd"
 MONTH_KEY = re.compile(r"\d{4}-\d{2}")
@@ -166,6 +174,7 @@ PARTITIONED = (
     "customer_signals",
     "service_actions",
     "service_actions_history",
+    "segment_kpis",
 )
 # Built one as_of_month at a time, each month sorted on its own: at 1M customers x 36 months,
 # one ORDER BY over the whole history took 98 s of a 124 s publish; month by month, 42 s.
@@ -320,6 +329,8 @@ def _build(warehouse: Path, folder: Path, storage: str) -> dict[str, dict]:
             ) from error
         conn.execute(SMALL_REGIONS, [min_region_customers()])
         for table, query in PUBLISHED_TABLES.items():
+            if table in OPTIONAL_TABLES and not _in_warehouse(conn, table):
+                continue
             _create(conn, table, query)
             _comment(conn, table)
             tables[table] = _export(conn, table, folder / PARQUET_DIR / table)
@@ -328,6 +339,17 @@ def _build(warehouse: Path, folder: Path, storage: str) -> dict[str, dict]:
     finally:
         conn.close()
     return tables
+
+
+def _in_warehouse(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether the attached warehouse holds ml.<table>."""
+    return bool(
+        conn.execute(
+            "select count(*) from duckdb_tables() "
+            "where database_name = 'wh' and schema_name = 'ml' and table_name = ?",
+            [table],
+        ).fetchall()[0][0]
+    )
 
 
 def _create(conn: duckdb.DuckDBPyConnection, table: str, query: str) -> None:
