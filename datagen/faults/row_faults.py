@@ -30,11 +30,14 @@ class FaultContext:
 
 
 def plan_counts(rng: np.random.Generator, table: str, n_rows: int, rate: float) -> dict:
-    """How many faults of each kind this file gets (~rate of its rows, kinds uniform)."""
+    """How many faults of each kind this file gets (~rate of its rows, kinds uniform). A file
+    with at least as many faults as kinds gets one of each first, so that every kind is
+    planted in a small run too, whatever the draws of the generator's other tables."""
     kinds = list(ROW_FAULTS[table])
     total = min(rng.binomial(n_rows, rate), n_rows // 3)
-    drawn = rng.integers(0, len(kinds), total)
-    return {kind: int((drawn == i).sum()) for i, kind in enumerate(kinds)}
+    each = 1 if total >= len(kinds) else 0
+    drawn = rng.integers(0, len(kinds), total - each * len(kinds))
+    return {kind: each + int((drawn == i).sum()) for i, kind in enumerate(kinds)}
 
 
 def inject_rows(
