@@ -183,14 +183,34 @@ def effects_frame() -> pl.DataFrame:
     )
 
 
+def kpis_frame() -> pl.DataFrame:
+    """segment_kpis' trend columns for MONTHS, all customers and S01-S03 (S03 without bills due
+    in the first month)."""
+    rows = [
+        {
+            "as_of_month": month,
+            "segment_id": sid,
+            "segment_name": NAMES[sid] if sid else "all customers",
+            "on_time_payment_ratio": None if (sid, m) == ("S03", 0) else 0.8 + 0.01 * m + 0.02 * k,
+            "share_in_arrears_over_60d": 0.05 + 0.01 * k - 0.005 * m,
+        }
+        for m, month in enumerate(MONTHS)
+        for k, sid in enumerate((None, "S01", "S02", "S03"))
+    ]
+    return pl.DataFrame(rows, schema_overrides={"segment_id": pl.String})
+
+
 def add_outcomes(path: Path) -> None:
-    """Campaign effects and two arrears-risk models (the newest one shown) in the warehouse."""
+    """Campaign effects, segment KPIs and two arrears-risk models (the newest one shown) in the
+    warehouse."""
     older = {**RISK_MODEL, "model_version": "2024-01-abc", "trained_at": "2024-04-01T00:00:00"}
     conn = duckdb.connect(str(path))
     conn.register("effects", effects_frame())
     conn.register("models", pl.DataFrame([RISK_MODEL, older], schema=MODEL_ROW_SCHEMA))
     conn.execute("create or replace table ml.strategy_effects as from effects")
     conn.execute("insert into ml.arrears_risk_models by name from models")
+    conn.register("kpis", kpis_frame())
+    conn.execute("create table ml.segment_kpis as from kpis")
     conn.close()
 
 
@@ -225,6 +245,15 @@ def make_warehouse(path: Path) -> Path:
     services_tables(conn, history.select("customer_id", "as_of_month"))
     conn.close()
     return path
+
+
+def published_rows(snapshot: Path, sql: str) -> list[tuple]:
+    """Rows of a query on the snapshot's own segments.duckdb."""
+    conn = duckdb.connect(str(snapshot / PUBLISHED_DB), read_only=True)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
 
 
 @pytest.fixture(scope="module")
@@ -388,6 +417,7 @@ def test_report_without_campaigns_or_risk_model_says_so(snapshot):
     assert 'id="effects"' in html and 'id="arrears_risk"' in html
     assert "No campaigns were loaded" in html and "landing contract v2" in html
     assert "No arrears-risk model is trained yet" in html
+    assert "No segment KPIs were published" in html  # a warehouse without ml.segment_kpis
     zh = render_report(read_content(snapshot / PUBLISHED_DB), load_labels("zh-CN"), QUALITY)
     assert "未载入任何营销活动" in zh and "尚未训练欠费风险模型" in zh
 
@@ -415,12 +445,11 @@ def test_report_states_each_campaign_effect_in_plain_language(outcomes_snapshot)
         "(estimate 0.004, 95% interval -0.010 to 0.018; 50 treated, 49 control)." in text
     )
     assert "No campaigns were loaded" not in text
-    conn = duckdb.connect(str(outcomes_snapshot / PUBLISHED_DB), read_only=True)
-    shown = conn.execute(
+    shown = published_rows(
+        outcomes_snapshot,
         "select campaign_id, kpi, coalesce(segment_id, 'all'), effect, ci_low, ci_high, "
-        "n_treated, n_control from strategy_effects where relative_month is null"
-    ).fetchall()
-    conn.close()
+        "n_treated, n_control from strategy_effects where relative_month is null",
+    )
     assert len(shown) == 5
     for campaign, kpi, segment, effect, low, high, treated, control in shown:
         values = ["" if v is None else v for v in (effect, low, high)]
@@ -464,3 +493,26 @@ def test_outcomes_render_the_same_bytes(outcomes_snapshot, tmp_path):
         again = report_files(copy, QUALITY, language)[REPORT_FILE]
         first = report_files(outcomes_snapshot / PUBLISHED_DB, QUALITY, language)[REPORT_FILE]
         assert again == first, language
+
+
+def test_report_shows_the_segment_kpi_trends(outcomes_snapshot):
+    html = (outcomes_snapshot / REPORT_FILE).read_text("utf-8")
+    rows = published_rows(
+        outcomes_snapshot,
+        "select as_of_month, coalesce(segment_id, 'all'), on_time_payment_ratio, "
+        "share_in_arrears_over_60d from segment_kpis",
+    )
+    assert len(rows) == 8 and "No segment KPIs were published" not in html
+    for month, segment, on_time, arrears in rows:
+        for kpi, value in (
+            ("on_time_payment_ratio", on_time),
+            ("share_in_arrears_over_60d", arrears),
+        ):
+            shown = "-" if value is None else f"{100 * value:.1f}%"
+            assert (
+                f'data-kpi-month="{month}" data-kpi-segment="{segment}" data-kpi="{kpi}" '
+                f'data-value="{"" if value is None else value}">{shown}</td>'
+            ) in html
+    for chart, lines in (("kpi-0", 3), ("kpi-1", 4)):  # S03 misses an on-time month
+        start = html.index(f'aria-labelledby="{chart}-t')
+        assert html[start : html.index("</svg>", start)].count("<polyline") == lines, chart

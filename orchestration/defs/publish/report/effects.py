@@ -1,4 +1,4 @@
-"""The report's campaign effects and arrears-risk sections: what each service campaign did to
+"""The report's campaign effects and arrears-risk sections (and the KPI trends' figures): what each service campaign did to
 its KPIs (strategy_effects, difference in differences against a control group) and how well the
 newest arrears-risk model ranks customers against the credit-rating rule (arrears_risk_models).
 
@@ -14,6 +14,7 @@ import polars as pl
 
 from orchestration.defs.publish.report import svg
 from orchestration.defs.publish.report.html import data_attrs, esc, fmt_int, fmt_pct, table
+from orchestration.defs.publish.report.kpis import read_kpis
 from orchestration.defs.publish.report.labels import Labels
 from orchestration.defs.warehouse import query_frame, table_exists
 
@@ -36,6 +37,7 @@ RISK_FIGURES = {"auc": 3, "brier": 3, "lift_top_decile": 2}  # figure -> decimal
 class OutcomesContent:
     effects: pl.DataFrame  # EFFECTS' columns, whole post period; no rows without campaigns
     risk_model: dict | None  # the newest arrears_risk_models row; None before the first
+    kpis: pl.DataFrame  # segment_kpis' trend columns (kpis.KPIS); no rows without the table
 
 
 def read_outcomes(conn: duckdb.DuckDBPyConnection) -> OutcomesContent:
@@ -50,7 +52,9 @@ def read_outcomes(conn: duckdb.DuckDBPyConnection) -> OutcomesContent:
         else pl.DataFrame()
     )
     return OutcomesContent(
-        effects=effects, risk_model=risk.row(0, named=True) if risk.height else None
+        effects=effects,
+        risk_model=risk.row(0, named=True) if risk.height else None,
+        kpis=read_kpis(conn),
     )
 
 

@@ -27,6 +27,7 @@ from orchestration.defs.publish.report.html import (
     page,
     table,
 )
+from orchestration.defs.publish.report.kpis import kpis_section
 from orchestration.defs.publish.report.labels import (
     Labels,
     load_labels,
@@ -53,6 +54,7 @@ SECTIONS = (
     "grid",
     "migrations",
     "services",
+    "kpis",
     "effects",
     "arrears_risk",
     "heatmap",
@@ -120,6 +122,7 @@ def render_report(content: ReportContent, labels: Labels, quality: QualityFigure
                 labels,
                 *services_section(content.services, content.month, labels, names),
             ),
+            section("kpis", labels, *kpis_section(content.outcomes.kpis, labels, names)),
             section("effects", labels, *effects_section(content.outcomes, labels, names)),
             section(
                 "arrears_risk",
