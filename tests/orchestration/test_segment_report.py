@@ -11,13 +11,16 @@ import numpy as np
 import polars as pl
 import pytest
 
+from ml.arrears_training import MODEL_ROW_SCHEMA
 from ml.feature_catalog import ATTRIBUTE_COLUMNS, NUMERIC_FEATURES
 from ml.pipeline import load_config
 from ml.profiles import profile_table, trait_names
+from ml.strategy_effects import OUTPUT_SCHEMA
 from orchestration.defs.arrears_risk.assets import create_empty_tables
 from orchestration.defs.publish.report import HEATMAP_FILE, REPORT_FILE, report_files
 from orchestration.defs.publish.report.cards import PERCENT_TRAITS
 from orchestration.defs.publish.report.content import read_content
+from orchestration.defs.publish.report.effects import read_outcomes
 from orchestration.defs.publish.report.labels import languages, load_labels, phrase_slots
 from orchestration.defs.publish.report.render import render_report
 from orchestration.defs.publish.writer import MANIFEST, PUBLISHED_DB, SEGMENT_COLUMNS, publish
@@ -90,6 +93,127 @@ def scored(n_customers: int = 90) -> pl.DataFrame:
     )
 
 
+# campaign, strategy, kpi, segment, relative month, n treated, n control, effect, low, high
+EFFECT_ROWS = [
+    ("C1", "payment_arrangement", "arrears_over_60d", None, None, 900, 905, -35.24, -50.31, -20.08),
+    (
+        "C1",
+        "payment_arrangement",
+        "on_time_payment_ratio",
+        None,
+        None,
+        1234,
+        1230,
+        0.153,
+        0.141,
+        0.167,
+    ),
+    ("C1", "payment_arrangement", "on_time_payment_ratio", None, 1, 1200, 1190, 0.9, 0.8, 1.0),
+    (
+        "C1",
+        "payment_arrangement",
+        "on_time_payment_ratio",
+        "S01",
+        None,
+        700,
+        698,
+        0.171,
+        0.152,
+        0.19,
+    ),
+    ("C1", "payment_arrangement", "on_time_payment_ratio", "S02", None, 4, 3, None, None, None),
+    (
+        "C2",
+        "bill_reminder_placebo",
+        "on_time_payment_ratio",
+        None,
+        None,
+        50,
+        49,
+        0.004,
+        -0.01,
+        0.018,
+    ),
+]
+RISK_MODEL = {
+    "model_version": "2024-03-def",
+    "trained_at": "2024-06-02T00:00:00",
+    "horizon_months": 3,
+    "calibration_method": "platt",
+    "test_first_month": "2024-02",
+    "test_last_month": "2024-03",
+    "n_all": 1800,
+    "positive_rate_all": 0.08,
+    "auc_all": 0.8123,
+    "baseline_auc_all": 0.7311,
+    "brier_all": 0.0612,
+    "baseline_brier_all": 0.0705,
+    "lift_top_decile_all": 4.213,
+    "baseline_lift_top_decile_all": 3.1,
+    "n_new_arrears": 1650,
+    "positive_rate_new_arrears": 0.03,
+    "auc_new_arrears": 0.7444,
+    "baseline_auc_new_arrears": 0.6512,
+    "brier_new_arrears": 0.0281,
+    "baseline_brier_new_arrears": 0.0299,
+    "lift_top_decile_new_arrears": 3.52,
+    "baseline_lift_top_decile_new_arrears": 2.05,
+    "auc_gain_new_arrears": 0.0932,
+    "beats_baseline": True,
+}
+
+
+def effects_frame() -> pl.DataFrame:
+    columns = (
+        "campaign_id", "strategy", "kpi", "segment_id", "relative_month",
+        "n_treated", "n_control", "effect", "ci_low", "ci_high",
+    )  # fmt: skip
+    rows = [dict(zip(columns, row, strict=True)) for row in EFFECT_ROWS]
+    return pl.DataFrame(
+        [
+            {
+                **r,
+                "segment_name": NAMES[r["segment_id"]] if r["segment_id"] else "all segments",
+                "start_month": "2024-01",
+                "as_of_month": None if r["relative_month"] is None else "2024-02",
+            }
+            for r in rows
+        ],
+        schema=OUTPUT_SCHEMA,
+    )
+
+
+def kpis_frame() -> pl.DataFrame:
+    """segment_kpis' trend columns for MONTHS, all customers and S01-S03 (S03 without bills due
+    in the first month)."""
+    rows = [
+        {
+            "as_of_month": month,
+            "segment_id": sid,
+            "segment_name": NAMES[sid] if sid else "all customers",
+            "on_time_payment_ratio": None if (sid, m) == ("S03", 0) else 0.8 + 0.01 * m + 0.02 * k,
+            "share_in_arrears_over_60d": 0.05 + 0.01 * k - 0.005 * m,
+        }
+        for m, month in enumerate(MONTHS)
+        for k, sid in enumerate((None, "S01", "S02", "S03"))
+    ]
+    return pl.DataFrame(rows, schema_overrides={"segment_id": pl.String})
+
+
+def add_outcomes(path: Path) -> None:
+    """Campaign effects, segment KPIs and two arrears-risk models (the newest one shown) in the
+    warehouse."""
+    older = {**RISK_MODEL, "model_version": "2024-01-abc", "trained_at": "2024-04-01T00:00:00"}
+    conn = duckdb.connect(str(path))
+    conn.register("effects", effects_frame())
+    conn.register("models", pl.DataFrame([RISK_MODEL, older], schema=MODEL_ROW_SCHEMA))
+    conn.execute("create or replace table ml.strategy_effects as from effects")
+    conn.execute("insert into ml.arrears_risk_models by name from models")
+    conn.register("kpis", kpis_frame())
+    conn.execute("create table ml.segment_kpis as from kpis")
+    conn.close()
+
+
 def make_warehouse(path: Path) -> Path:
     frame = scored()
     profiles = profile_table(frame.filter(pl.col("segment_id") != "S00"), PROFILE).with_columns(
@@ -116,9 +240,20 @@ def make_warehouse(path: Path) -> Path:
         "0 as n_segments_retired, 0.95 as surrogate_fidelity"
     )
     create_empty_tables(conn)  # no arrears-risk model yet
+    conn.register("no_effects", pl.DataFrame(schema=OUTPUT_SCHEMA))
+    conn.execute("create table ml.strategy_effects as from no_effects")  # no campaigns
     services_tables(conn, history.select("customer_id", "as_of_month"))
     conn.close()
     return path
+
+
+def published_rows(snapshot: Path, sql: str) -> list[tuple]:
+    """Rows of a query on the snapshot's own segments.duckdb."""
+    conn = duckdb.connect(str(snapshot / PUBLISHED_DB), read_only=True)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
 
 
 @pytest.fixture(scope="module")
@@ -126,6 +261,16 @@ def snapshot(tmp_path_factory) -> Path:
     """A published snapshot whose report was rendered by the publish hook."""
     root = tmp_path_factory.mktemp("report")
     warehouse = make_warehouse(root / "warehouse.duckdb")
+    result = publish(warehouse, root / "published", render=lambda db: report_files(db, QUALITY))
+    return result.path
+
+
+@pytest.fixture(scope="module")
+def outcomes_snapshot(tmp_path_factory) -> Path:
+    """A published snapshot with campaign effects and arrears-risk models."""
+    root = tmp_path_factory.mktemp("outcomes")
+    warehouse = make_warehouse(root / "warehouse.duckdb")
+    add_outcomes(warehouse)
     result = publish(warehouse, root / "published", render=lambda db: report_files(db, QUALITY))
     return result.path
 
@@ -265,3 +410,109 @@ def test_report_shows_the_services_per_segment_and_action(snapshot):
         )
     for action, n in actions:
         assert f'data-action="{action}" data-customers="{n}"' in html
+
+
+def test_report_without_campaigns_or_risk_model_says_so(snapshot):
+    html = (snapshot / REPORT_FILE).read_text("utf-8")
+    assert 'id="effects"' in html and 'id="arrears_risk"' in html
+    assert "No campaigns were loaded" in html and "landing contract v2" in html
+    assert "No arrears-risk model is trained yet" in html
+    assert "No segment KPIs were published" in html  # a warehouse without ml.segment_kpis
+    zh = render_report(read_content(snapshot / PUBLISHED_DB), load_labels("zh-CN"), QUALITY)
+    assert "未载入任何营销活动" in zh and "尚未训练欠费风险模型" in zh
+
+
+def test_a_snapshot_without_the_effects_table_reads_as_no_campaigns():
+    conn = duckdb.connect()
+    outcomes = read_outcomes(conn)
+    conn.close()
+    assert outcomes.effects.height == 0 and outcomes.risk_model is None
+
+
+def test_report_states_each_campaign_effect_in_plain_language(outcomes_snapshot):
+    html = (outcomes_snapshot / REPORT_FILE).read_text("utf-8")
+    text = " ".join(visible_text(html).split())
+    assert (
+        "Payment-arrangement offer raised the on-time payment ratio by 0.15 "
+        "(95% interval 0.14 to 0.17; 1,234 treated, 1,230 control)." in text
+    )
+    assert (
+        "Payment-arrangement offer lowered arrears over 60 days (currency) by 35.2 "
+        "(95% interval 20.1 to 50.3; 900 treated, 905 control)." in text
+    )
+    assert (
+        "Bill reminder (placebo) had no measurable effect on the on-time payment ratio "
+        "(estimate 0.004, 95% interval -0.010 to 0.018; 50 treated, 49 control)." in text
+    )
+    assert "No campaigns were loaded" not in text
+    shown = published_rows(
+        outcomes_snapshot,
+        "select campaign_id, kpi, coalesce(segment_id, 'all'), effect, ci_low, ci_high, "
+        "n_treated, n_control from strategy_effects where relative_month is null",
+    )
+    assert len(shown) == 5
+    for campaign, kpi, segment, effect, low, high, treated, control in shown:
+        values = ["" if v is None else v for v in (effect, low, high)]
+        assert (
+            f'data-effect-campaign="{campaign}" data-kpi="{kpi}" data-effect-segment="{segment}" '
+            f'data-effect="{values[0]}" data-ci-low="{values[1]}" data-ci-high="{values[2]}" '
+            f'data-n-treated="{treated}" data-n-control="{control}"' in html
+        )
+    assert 'data-n-treated="1200"' not in html  # a single month after the start: not shown
+    assert "S02 Customers in arrears, late payers, on payment plans" in text
+    assert "too few customers" in text
+    assert html.count('<svg role="img" aria-labelledby="effect-') == 3  # per campaign x KPI
+
+
+def test_report_compares_the_newest_risk_model_with_the_credit_rating(outcomes_snapshot):
+    html = (outcomes_snapshot / REPORT_FILE).read_text("utf-8")
+    assert 'data-risk-model="2024-03-def"' in html and "2024-01-abc" not in html
+    for population in ("all", "new_arrears"):
+        for figure, digits in (("auc", 3), ("brier", 3), ("lift_top_decile", 2)):
+            for scorer, prefix in (("model", ""), ("rule", "baseline_")):
+                value = RISK_MODEL[f"{prefix}{figure}_{population}"]
+                assert (
+                    f'data-risk-figure="{figure}" data-population="{population}" '
+                    f'data-scorer="{scorer}" data-value="{value}">{value:.{digits}f}</td>'
+                ) in html
+    assert 'data-risk-n="new_arrears" data-value="1650">1,650<' in html
+    assert "by +0.093: enough to prefer the model" in html
+
+
+def test_outcomes_render_in_chinese_without_english(outcomes_snapshot):
+    content = read_content(outcomes_snapshot / PUBLISHED_DB)
+    text = visible_text(render_report(content, load_labels("zh-CN"), QUALITY))
+    assert "分期缴费方案使按时缴费比例提高了 0.15" in text and "欠费风险模型" in text
+    assert not leaked_labels(text)
+
+
+def test_outcomes_render_the_same_bytes(outcomes_snapshot, tmp_path):
+    copy = tmp_path / PUBLISHED_DB
+    copy.write_bytes((outcomes_snapshot / PUBLISHED_DB).read_bytes())
+    for language in languages():
+        again = report_files(copy, QUALITY, language)[REPORT_FILE]
+        first = report_files(outcomes_snapshot / PUBLISHED_DB, QUALITY, language)[REPORT_FILE]
+        assert again == first, language
+
+
+def test_report_shows_the_segment_kpi_trends(outcomes_snapshot):
+    html = (outcomes_snapshot / REPORT_FILE).read_text("utf-8")
+    rows = published_rows(
+        outcomes_snapshot,
+        "select as_of_month, coalesce(segment_id, 'all'), on_time_payment_ratio, "
+        "share_in_arrears_over_60d from segment_kpis",
+    )
+    assert len(rows) == 8 and "No segment KPIs were published" not in html
+    for month, segment, on_time, arrears in rows:
+        for kpi, value in (
+            ("on_time_payment_ratio", on_time),
+            ("share_in_arrears_over_60d", arrears),
+        ):
+            shown = "-" if value is None else f"{100 * value:.1f}%"
+            assert (
+                f'data-kpi-month="{month}" data-kpi-segment="{segment}" data-kpi="{kpi}" '
+                f'data-value="{"" if value is None else value}">{shown}</td>'
+            ) in html
+    for chart, lines in (("kpi-0", 3), ("kpi-1", 4)):  # S03 misses an on-time month
+        start = html.index(f'aria-labelledby="{chart}-t')
+        assert html[start : html.index("</svg>", start)].count("<polyline") == lines, chart

@@ -2,7 +2,8 @@
 
 Grain: one `ReportContent` per snapshot: the latest month's segments (sizes, shares, value
 tiers, credit, satisfaction, strategy reach), their profiles, the segment sizes of every month,
-the value x satisfaction grid, the migrations into the latest month and the newest model. Every
+the value x satisfaction grid, the migrations into the latest month, the newest model, the
+services, the campaign effects and the newest arrears-risk model. Every
 figure is read from the published tables, so the report says what the snapshot holds.
 """
 
@@ -14,6 +15,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from orchestration.defs.publish.report.effects import OutcomesContent, read_outcomes
 from orchestration.defs.publish.report.services import ServicesContent, read_services
 from orchestration.defs.warehouse import connect_duckdb, query_frame
 
@@ -34,6 +36,7 @@ class ReportContent:
     migrations: pl.DataFrame  # from_segment, to_segment, from_month, to_month, n_customers
     model: dict | None  # the newest segmentation_models row
     services: ServicesContent  # signals and actions per segment, latest month
+    outcomes: OutcomesContent  # campaign effects and the newest arrears-risk model
 
 
 SEGMENTS = """
@@ -109,4 +112,5 @@ def _content(conn: duckdb.DuckDBPyConnection) -> ReportContent:
         ),
         model=model.row(0, named=True) if model.height else None,
         services=read_services(conn),
+        outcomes=read_outcomes(conn),
     )

@@ -18,6 +18,7 @@ from ml.profiles import trait_names
 from orchestration.defs.publish.report import svg
 from orchestration.defs.publish.report.cards import population_centres, segment_card
 from orchestration.defs.publish.report.content import ReportContent, read_content
+from orchestration.defs.publish.report.effects import arrears_risk_section, effects_section
 from orchestration.defs.publish.report.html import (
     data_attrs,
     esc,
@@ -26,6 +27,7 @@ from orchestration.defs.publish.report.html import (
     page,
     table,
 )
+from orchestration.defs.publish.report.kpis import kpis_section
 from orchestration.defs.publish.report.labels import (
     Labels,
     load_labels,
@@ -52,6 +54,9 @@ SECTIONS = (
     "grid",
     "migrations",
     "services",
+    "kpis",
+    "effects",
+    "arrears_risk",
     "heatmap",
     "model",
     "quality",
@@ -116,6 +121,13 @@ def render_report(content: ReportContent, labels: Labels, quality: QualityFigure
                 "services",
                 labels,
                 *services_section(content.services, content.month, labels, names),
+            ),
+            section("kpis", labels, *kpis_section(content.outcomes.kpis, labels, names)),
+            section("effects", labels, *effects_section(content.outcomes, labels, names)),
+            section(
+                "arrears_risk",
+                labels,
+                *arrears_risk_section(content.outcomes.risk_model, labels),
             ),
             heatmap_section(content, labels, names),
             model_section(model, labels),

@@ -201,3 +201,46 @@ def heatmap(
     out.append(_text(left + step * len(SCALE_TICKS) + 10, scale_top + 12, scale_label))
     out.append("</svg>")
     return "\n".join(out)
+
+
+def interval_chart(
+    chart_id: str,
+    title: str,
+    desc: str,
+    rows: Sequence[tuple[str, float | None, float | None, float | None]],
+    x_axis: str,
+) -> str:
+    """One row per (label, estimate, low, high): a dot on its interval's line, against a zero
+    line on an axis symmetric about 0. A row without an estimate keeps its label only."""
+    row_h, plot_w, top = 26.0, 360.0, 8.0
+    left = max((text_width(label) for label, *_ in rows), default=0) + 16
+    width, height = left + plot_w + 24, top + row_h * len(rows) + 46
+    reach = max((abs(v) for _, *values in rows for v in values if v is not None), default=0)
+    ticks = nice_ticks(reach, 2)
+    x_max = ticks[-1] or 1.0
+
+    def x(v: float) -> float:
+        return left + plot_w * (v + x_max) / (2 * x_max)
+
+    bottom = top + row_h * len(rows)
+    out = _open(chart_id, width, height, title, desc)
+    for tick in sorted({-t for t in ticks} | set(ticks)):
+        out.append(
+            f'<line x1="{_n(x(tick))}" x2="{_n(x(tick))}" y1="{_n(top)}" y2="{_n(bottom)}" '
+            f'stroke="{"#555555" if tick == 0 else "#e0e0e0"}"/>'
+        )
+        out.append(_text(x(tick), bottom + 16, f"{tick:g}", "middle"))
+    out.append(_text(left + plot_w / 2, bottom + 36, x_axis, "middle", font_weight="bold"))
+    for i, (label, estimate, low, high) in enumerate(rows):
+        y = top + row_h * (i + 0.5)
+        out.append(_text(left - 8, y + 4, label, "end"))
+        if estimate is None or low is None or high is None:
+            continue
+        stroke = colour(0) if low > 0 or high < 0 else "#777777"
+        out.append(
+            f'<line x1="{_n(x(low))}" x2="{_n(x(high))}" y1="{_n(y)}" y2="{_n(y)}" '
+            f'stroke="{stroke}" stroke-width="2.5"/>'
+        )
+        out.append(f'<circle cx="{_n(x(estimate))}" cy="{_n(y)}" r="4.5" fill="{stroke}"/>')
+    out.append("</svg>")
+    return "\n".join(out)
