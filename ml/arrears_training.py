@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
-import yaml
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
@@ -27,7 +26,7 @@ from ml.arrears_risk import (
     quantile_edges,
 )
 from ml.credit import RATINGS, credit_ratings
-from ml.settings import CONFIG_DIR
+from ml.settings import read_config_file
 
 POPULATIONS = {"all": None, "new_arrears": NEW_ARREARS}
 
@@ -38,7 +37,7 @@ class NotEnoughData(ValueError):
 
 def default_risk_config() -> dict:
     """ml/config/arrears_risk.yaml."""
-    return yaml.safe_load((CONFIG_DIR / "arrears_risk.yaml").read_text(encoding="utf-8"))
+    return read_config_file("arrears_risk")
 
 
 def split_months(months: list[str], config: dict) -> dict[str, list[str]]:

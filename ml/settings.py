@@ -35,13 +35,14 @@ def season_months(project_file: Path = DBT_PROJECT_FILE) -> dict[str, list[int]]
     return out
 
 
+def read_config_file(name: str) -> dict[str, Any]:
+    """ml/config/<name>.yaml ({} when empty): the one reader of the packaged YAML defaults."""
+    return yaml.safe_load((CONFIG_DIR / f"{name}.yaml").read_text(encoding="utf-8")) or {}
+
+
 def default_config() -> dict[str, Any]:
     """Read the packaged YAML defaults, one section per file."""
-    config: dict[str, Any] = {}
-    for section in SECTIONS:
-        text = (CONFIG_DIR / f"{section}.yaml").read_text(encoding="utf-8")
-        config[section] = yaml.safe_load(text) or {}
-    return config
+    return {section: read_config_file(section) for section in SECTIONS}
 
 
 def merge_config(defaults: dict[str, Any], overrides: dict[str, Any] | None) -> dict[str, Any]:
@@ -49,7 +50,7 @@ def merge_config(defaults: dict[str, Any], overrides: dict[str, Any] | None) -> 
     merged = copy.deepcopy(defaults)
     for section, value in (overrides or {}).items():
         if section not in merged:
-            raise ValueError(f"unknown config section {section!r}; expected one of {SECTIONS}")
+            raise ValueError(f"unknown config section {section!r}; expected one of {tuple(merged)}")
         if not isinstance(value, dict):
             raise ValueError(f"config section {section!r} must be a mapping, got {value!r}")
         for key in value:

@@ -26,7 +26,8 @@ import polars as pl
 import yaml
 from scipy import stats
 
-CONFIG_FILE = Path(__file__).parent / "config" / "strategy_effects.yaml"
+from ml.settings import read_config_file
+
 ALL_SEGMENTS = "all segments"
 
 # The customer-month KPIs, from the month's own facts (columns of the facts frame).
@@ -68,9 +69,14 @@ OUTPUT_SCHEMA = {
 }
 
 
-def load_effects_config(path: Path = CONFIG_FILE) -> dict[str, Any]:
-    """ml/config/strategy_effects.yaml, checked: every KPI named is one of KPI_EXPRESSIONS."""
-    config = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+def load_effects_config(path: Path | None = None) -> dict[str, Any]:
+    """ml/config/strategy_effects.yaml (or `path`), checked: every KPI named is one of
+    KPI_EXPRESSIONS."""
+    config = (
+        read_config_file("strategy_effects")
+        if path is None
+        else yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    )
     named = [k for kpis in config["kpis_by_strategy"].values() for k in kpis]
     unknown = sorted(set(named + list(config["default_kpis"])) - set(KPI_EXPRESSIONS))
     if unknown:

@@ -117,20 +117,12 @@ def record_published(paths: Paths) -> str | None:
     try:
         inputs = build_inputs(conn, paths)
         conn.execute("create schema if not exists quality")
+        # one row, replaced in one statement: atomic without an explicit transaction
         conn.execute(
-            f"create table if not exists {INPUTS_TABLE} (snapshot_id varchar, "
-            "loaded_batches varchar, model_version varchar, code varchar)"
+            f"create or replace table {INPUTS_TABLE} as select ?::varchar as snapshot_id, "
+            "?::varchar as loaded_batches, ?::varchar as model_version, ?::varchar as code",
+            [snapshot, *astuple(inputs)],
         )
-        conn.begin()
-        try:
-            conn.execute(f"delete from {INPUTS_TABLE}")
-            conn.execute(
-                f"insert into {INPUTS_TABLE} values (?, ?, ?, ?)", [snapshot, *astuple(inputs)]
-            )
-            conn.commit()
-        except BaseException:
-            conn.rollback()
-            raise
     finally:
         conn.close()
     return snapshot

@@ -13,8 +13,6 @@ from orchestration.pipeline_runs import (
     stage_selection,
 )
 
-MODEL_KEYS = [dg.AssetKey(["ml", "segmentation_model"]), dg.AssetKey(["ml", "arrears_risk_model"])]
-
 # Two runs, because a run's partition range is fixed when it starts, and the months a nightly
 # increment touches are known only once its files are loaded and staged: the load computes
 # them (quality/refresh_window), and nightly_refresh_sensor starts the refresh over them.
@@ -40,7 +38,7 @@ nightly_refresh_job = dg.define_asset_job(
 
 retrain_job = dg.define_asset_job(
     STAGE_JOBS["train"],
-    selection=dg.AssetSelection.assets(*MODEL_KEYS),
+    selection=stage_selection(("train",)),
     description=(
         "Retrain the segmentation model on the latest month (segment ids stay stable) and the "
         "arrears-risk model on the months with complete labels."

@@ -46,7 +46,7 @@ def dbt_build(
     dagster-dbt does not count them: a count would run their query."""
     invocation = dbt.cli(build_args(dbt_vars), context=context)
     total = len(context.selected_asset_keys)
-    events, failure = [], None
+    events, failure, built = [], None, 0
     try:
         for event in invocation.stream():
             if isinstance(event, dg.Output):
@@ -54,7 +54,7 @@ def dbt_build(
                 seconds = event.metadata.get(DURATION)
                 seconds = getattr(seconds, "value", seconds)
                 took = f" {seconds:.1f} s" if isinstance(seconds, int | float) else ""
-                built = sum(isinstance(e, dg.Output) for e in events) + 1
+                built += 1
                 progress(context, f"[dbt] {built}/{total} {key}{took}")
             events.append(event)
     except Exception as error:  # the models built before the failure are still reported
