@@ -119,9 +119,8 @@ def risk_features(
     their payment history; key columns, NUMERIC_FEATURES, CATEGORICAL_FEATURES, NEW_ARREARS.
     Customer order of the mart."""
     (as_of_month,) = mart["as_of_month"].unique().to_list()
-    history = payment_history_features(
-        facts.filter(pl.col("month") <= pl.lit(as_of_month)), as_of_month, recent_from, history_from
-    )
+    # payment_history_features reads history_from..as_of_month only: nothing after M
+    history = payment_history_features(facts, as_of_month, recent_from, history_from)
     return mart.select(
         "customer_id",
         "as_of_month",

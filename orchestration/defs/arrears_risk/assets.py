@@ -27,7 +27,7 @@ from orchestration.defs.arrears_risk.panel import (
     training_panel,
 )
 from orchestration.defs.partitions import month_window, monthly_partitions
-from orchestration.defs.segmentation.assets import FEATURES_KEY, model_version_for
+from orchestration.defs.segmentation.assets import FEATURES_KEY, model_version_for, restore_rows
 from orchestration.defs.segmentation.model_store import (
     RISK_MODELS_DIR,
     load_current_model,
@@ -81,17 +81,9 @@ def restore_model_rows(conn: duckdb.DuckDBPyConnection, models_dir: Path) -> lis
     """Rows of every saved model missing from ml.arrears_risk_models (a rebuilt warehouse);
     the tables, empty, where no model was saved yet."""
     create_empty_tables(conn)
-    present = (
-        {v for (v,) in conn.execute("select model_version from ml.arrears_risk_models").fetchall()}
-        if table_exists(conn, "ml", "arrears_risk_models")
-        else set()
+    return restore_rows(
+        conn, saved_models(models_dir, ArrearsRiskModel), "arrears_risk_models", write_model_rows
     )
-    restored = [
-        m for m in saved_models(models_dir, ArrearsRiskModel) if m.model_version not in present
-    ]
-    for model in restored:
-        write_model_rows(conn, model)
-    return [m.model_version for m in restored]
 
 
 @dg.asset(

@@ -99,14 +99,21 @@ def restore_model_rows(conn: duckdb.DuckDBPyConnection, models_dir: Path) -> lis
     training wrote them (they are computed from the saved model alone, trained_at included):
     a warehouse rebuilt beside an existing models folder is not retrained, and would otherwise
     have no model tables to check and publish. Returns the versions restored."""
+    return restore_rows(conn, saved_models(models_dir), "segmentation_models", write_model_rows)
+
+
+def restore_rows(conn: duckdb.DuckDBPyConnection, models: list, table: str, write) -> list[str]:
+    """Write, with `write(conn, model)`, the saved `models` whose version is missing from
+    ml.<table> (a constant name); returns the versions restored. Shared by every versioned
+    model (the segmentation, the arrears risk)."""
     present = (
-        {v for (v,) in conn.execute("select model_version from ml.segmentation_models").fetchall()}
-        if table_exists(conn, "ml", "segmentation_models")
+        {v for (v,) in conn.execute(f"select model_version from ml.{table}").fetchall()}
+        if table_exists(conn, "ml", table)
         else set()
     )
-    restored = [m for m in saved_models(models_dir) if m.model_version not in present]
+    restored = [m for m in models if m.model_version not in present]
     for model in restored:
-        write_model_rows(conn, model)
+        write(conn, model)
     return [m.model_version for m in restored]
 
 

@@ -12,12 +12,16 @@ import polars as pl
 
 from ml.services import customer_signals, load_services_config, service_actions
 from ml.services.actions import lookback_months
+from ml.services.signals import FEATURE_COLUMNS
 from orchestration.defs.partitions import month_window, monthly_partitions
-from orchestration.defs.segmentation.warehouse_io import feature_months, replace_months
+from orchestration.defs.segmentation.warehouse_io import (
+    feature_months,
+    read_features,
+    replace_months,
+)
 from orchestration.defs.services.warehouse_io import (
     ACTIONS_TABLE,
     read_billing,
-    read_month_features,
     read_outages,
     read_risk,
     read_segment_ids,
@@ -40,7 +44,7 @@ UPSTREAM = [
 
 def month_signals_and_actions(conn, month: str, config: dict) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The signals and the action list of one as_of_month, from what the warehouse holds."""
-    features = read_month_features(conn, month)
+    features = read_features(conn, month, FEATURE_COLUMNS)
     signals = customer_signals(
         features,
         read_billing(conn, month, config["high_bill"]["level_months"]),

@@ -8,24 +8,12 @@ import duckdb
 import polars as pl
 
 from ml.services.actions import RECENT_SCHEMA
-from ml.services.signals import FEATURE_COLUMNS
 from orchestration.defs.partitions import shift_month
 from orchestration.defs.warehouse import query_frame, table_exists
 
 RISK_TABLE = ("ml", "arrears_risk_scores")  # written by the arrears-risk model, when present
 SEGMENTS_TABLE = ("ml", "customer_segments_history")
 ACTIONS_TABLE = "service_actions_history"
-
-
-def read_month_features(conn: duckdb.DuckDBPyConnection, month: str) -> pl.DataFrame:
-    """The customer_features columns the services read (FEATURE_COLUMNS), of one month, by
-    customer_id; the names come from ml/services, never from input."""
-    frame = query_frame(
-        conn,
-        f"select {', '.join(FEATURE_COLUMNS)} from marts.customer_features where as_of_month = ?",
-        [month],
-    )
-    return frame.sort("customer_id")
 
 
 def billing_months_ago(month: str, level_months: int) -> dict[str, int]:
