@@ -109,12 +109,21 @@ def row_count(conn: duckdb.DuckDBPyConnection, table: str) -> int:
     return conn.execute(f"select count(*) from {schema}.{name}").fetchall()[0][0]
 
 
-def table_exists(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    """Whether `schema.table` exists (a table or a view)."""
+def table_exists(
+    conn: duckdb.DuckDBPyConnection, schema: str, table: str, catalog: str | None = None
+) -> bool:
+    """Whether `schema.table` exists (a table or a view), in the database `catalog` when given
+    (e.g. an attached warehouse)."""
     return bool(
         conn.execute(
             "select count(*) from information_schema.tables "
-            "where table_schema = ? and table_name = ?",
-            [schema, table],
+            "where table_schema = ? and table_name = ? and table_catalog = coalesce(?, table_catalog)",
+            [schema, table, catalog],
         ).fetchall()[0][0]
     )
+
+
+def quoted_identifier(name: str) -> str:
+    """A name (of a column DuckDB reported, or of the code) as a quoted SQL identifier: the one
+    way identifiers that are not constants enter SQL text (values go in as parameters)."""
+    return '"' + name.replace('"', '""') + '"'

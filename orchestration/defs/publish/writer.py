@@ -29,7 +29,7 @@ from contract.published import published_contract
 from ml.services.actions import ACTION_COLUMNS
 from ml.services.signals import SIGNAL_COLUMNS
 from orchestration.defs.partitions import shift_month
-from orchestration.defs.warehouse import connect_duckdb
+from orchestration.defs.warehouse import connect_duckdb, quoted_identifier, table_exists
 
 PUBLISHED_DB = "segments.duckdb"
 PARQUET_DIR = "parquet"
@@ -329,7 +329,7 @@ def _build(warehouse: Path, folder: Path, storage: str) -> dict[str, dict]:
             ) from error
         conn.execute(SMALL_REGIONS, [min_region_customers()])
         for table, query in PUBLISHED_TABLES.items():
-            if table in OPTIONAL_TABLES and not _in_warehouse(conn, table):
+            if table in OPTIONAL_TABLES and not table_exists(conn, "ml", table, catalog="wh"):
                 continue
             _create(conn, table, query)
             _comment(conn, table)
@@ -339,17 +339,6 @@ def _build(warehouse: Path, folder: Path, storage: str) -> dict[str, dict]:
     finally:
         conn.close()
     return tables
-
-
-def _in_warehouse(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
-    """Whether the attached warehouse holds ml.<table>."""
-    return bool(
-        conn.execute(
-            "select count(*) from duckdb_tables() "
-            "where database_name = 'wh' and schema_name = 'ml' and table_name = ?",
-            [table],
-        ).fetchall()[0][0]
-    )
 
 
 def _create(conn: duckdb.DuckDBPyConnection, table: str, query: str) -> None:
@@ -374,11 +363,6 @@ def sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _quoted_name(name: str) -> str:
-    """A column name as a quoted SQL identifier (names come from the table, never from input)."""
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _comment(conn: duckdb.DuckDBPyConnection, table: str) -> None:
     """COMMENT ON pub.<table> and on each of its columns, the descriptions of
     contract/published.yaml (their one home), in column order: the same input gives the same
@@ -396,7 +380,7 @@ def _comment(conn: duckdb.DuckDBPyConnection, table: str) -> None:
         comment = spec.column_comment(name)
         if comment is not None:
             conn.execute(
-                f"comment on column pub.{table}.{_quoted_name(name)} is {sql_literal(comment)}"
+                f"comment on column pub.{table}.{quoted_identifier(name)} is {sql_literal(comment)}"
             )
 
 

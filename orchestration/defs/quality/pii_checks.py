@@ -39,6 +39,7 @@ import yaml
 
 from orchestration.defs.ingest.landing_contract import LINEAGE_COLUMNS, PII_COLUMNS
 from orchestration.defs.warehouse import WAREHOUSE_POOL, GridSegPaths
+from orchestration.defs.warehouse import quoted_identifier as quoted
 from orchestration.pipeline_runs import RANGE_END, RANGE_START
 from orchestration.settings import DBT_PROJECT_DIR
 
@@ -215,11 +216,6 @@ class Scan:
 
     findings: list[Finding] = field(default_factory=list)
     waived: dict[Waiver, int] = field(default_factory=dict)
-
-
-def quoted(name: str) -> str:
-    """An identifier (a column name DuckDB reported) for SQL."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def table_columns(conn: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import duckdb
 import polars as pl
 
-from orchestration.defs.warehouse import query_frame
+from orchestration.defs.warehouse import query_frame, quoted_identifier
 
 FEATURES_TABLE = "marts.customer_features"
 
@@ -66,8 +66,7 @@ def _add_new_columns(conn: duckdb.DuckDBPyConnection, table: str) -> None:
     existing = {row[0] for row in conn.execute(f"describe ml.{table}").fetchall()}
     for name, kind, *_ in conn.execute("describe incoming_frame").fetchall():
         if name not in existing:
-            quoted = '"' + name.replace('"', '""') + '"'
-            conn.execute(f"alter table ml.{table} add column {quoted} {kind}")
+            conn.execute(f"alter table ml.{table} add column {quoted_identifier(name)} {kind}")
 
 
 def replace_rows(
