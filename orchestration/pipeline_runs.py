@@ -19,7 +19,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from orchestration.defs.warehouse import connect_duckdb
+from orchestration.defs.warehouse import billing_months, connect_duckdb
 from orchestration.progress import progress_to
 from orchestration.published_inputs import record_published, unchanged_snapshot
 from orchestration.settings import Paths, dagster_home
@@ -158,9 +158,7 @@ def data_months(warehouse: Path) -> tuple[str, str]:
     """The first and last billing month in the staged bills."""
     conn = connect_duckdb(warehouse, read_only=True)
     try:
-        first, last = conn.execute(
-            "select min(billing_month), max(billing_month) from staging.stg_billing__bills"
-        ).fetchall()[0]
+        first, last = billing_months(conn)
     finally:
         conn.close()
     if first is None:

@@ -127,3 +127,11 @@ def quoted_identifier(name: str) -> str:
     """A name (of a column DuckDB reported, or of the code) as a quoted SQL identifier: the one
     way identifiers that are not constants enter SQL text (values go in as parameters)."""
     return '"' + name.replace('"', '""') + '"'
+
+
+def billing_months(conn: duckdb.DuckDBPyConnection) -> tuple[str | None, str | None]:
+    """The first and last billing month of the staged bills ((None, None) before any)."""
+    first, last = conn.execute(
+        "select min(billing_month), max(billing_month) from staging.stg_billing__bills"
+    ).fetchall()[0]
+    return first, last

@@ -15,6 +15,7 @@ from orchestration.defs.warehouse import (
     ROW_COUNT,
     WAREHOUSE_POOL,
     GridSegPaths,
+    billing_months,
     memory_limit_bytes,
     row_count,
 )
@@ -105,9 +106,7 @@ def dbt_full_rebuild_models(
     yield from dbt_build(context, dbt, gridseg)
     if BILLS_KEY in context.selected_asset_keys:
         with gridseg.warehouse(read_only=True) as conn:
-            (first,) = conn.execute(
-                "select min(billing_month) from staging.stg_billing__bills"
-            ).fetchall()[0]
+            first, _ = billing_months(conn)
         if first is not None and record_first_month(paths.data, first):
             context.log.info(f"The bills start at {first}: the monthly partitions start there")
 
