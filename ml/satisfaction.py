@@ -24,7 +24,11 @@ def satisfaction_expr(config: dict) -> pl.Expr:
     for column, spec in experience.items():
         if float(spec["cap"]) <= 0:
             raise ValueError(f"satisfaction.experience.{column}.cap must be positive")
-        ratio = pl.col(column).cast(pl.Float64).fill_null(0.0).clip(0.0) / float(spec["cap"])
+        # times the reciprocal, not divided by the cap: Polars divides a long column by a
+        # scalar through its reciprocal and a short one exactly, so a row's bits would depend on
+        # the rows scored with it (a month scored in batches must equal it scored whole)
+        inverse_cap = 1.0 / float(spec["cap"])
+        ratio = pl.col(column).cast(pl.Float64).fill_null(0.0).clip(0.0) * inverse_cap
         penalty = penalty + float(spec["weight"]) * ratio.clip(upper_bound=1.0)
     experience_score = 100.0 * (1.0 - penalty)
     survey = (100.0 * (pl.col("survey_satisfaction").cast(pl.Float64) - 1.0) / 4.0).clip(0, 100)

@@ -133,7 +133,7 @@ def fit_value_index(features: pl.DataFrame, config: dict) -> ValueIndexModel:
     group_weights = {
         m: [float(w[owner_arr == g].sum()) for g in groups] for m, w in weights.items()
     }
-    scores = 100.0 * norm @ weights["combined"]
+    scores = 100.0 * weighted_sum(norm, weights["combined"])
     names, cuts = _tier_cuts(scores, config["tiers"])
     return ValueIndexModel(
         groups=tuple(groups),
@@ -167,10 +167,23 @@ def normalised_indicators(features: pl.DataFrame, model: ValueIndexModel) -> np.
     return _normalise(x, model.fills, model.lower, model.upper, model.directions)
 
 
+def weighted_sum(indicators: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Per row, the indicators times their weights, summed indicator by indicator in a fixed
+    order. Not a BLAS matrix product: BLAS blocks the rows differently with their number, so a
+    row's last bits would depend on the rows scored with it, and a month scored in batches
+    (Spark's mapInArrow) must give the bits it gives scored whole."""
+    total = np.zeros(indicators.shape[0])
+    for column, weight in enumerate(weights):
+        total += indicators[:, column] * weight
+    return total
+
+
 def value_scores(features: pl.DataFrame, model: ValueIndexModel) -> np.ndarray:
     """CVI 0-100 per row, combined weights."""
     weights = np.asarray(model.indicator_weights["combined"])
-    return np.clip(100.0 * normalised_indicators(features, model) @ weights, 0.0, 100.0)
+    return np.clip(
+        100.0 * weighted_sum(normalised_indicators(features, model), weights), 0.0, 100.0
+    )
 
 
 def tier_positions(scores: np.ndarray, model: ValueIndexModel) -> np.ndarray:
