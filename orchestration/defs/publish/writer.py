@@ -416,6 +416,12 @@ def _build(
                     conn, table, query, target, base[0][0], previous_tables[table], replaced
                 )
                 continue
+            if base is not None and table in BY_MONTH_PAIR and table in previous_tables:
+                rewritten = tables["customer_segments_history"].get("rewritten_months")
+                if rewritten is not None:
+                    _append_month_pairs(conn, table, query, rewritten)
+                    tables[table] = _export(conn, table, target)
+                    continue
             conn.execute(f"drop table if exists pub.{table}")
             _create(conn, table, query)
             _comment(conn, table)
@@ -425,6 +431,26 @@ def _build(
     finally:
         conn.close()
     return tables
+
+
+def _append_month_pairs(
+    conn: duckdb.DuckDBPyConnection, table: str, query: str, rewritten: Collection[str]
+) -> None:
+    """In the copied pub.<table> (the migrations), the pairs of months of which one was
+    rewritten deleted and built again, as _create_by_month_pair builds them; the table is then
+    exported whole (one small file, in ORDER_BY order)."""
+    conn.execute(
+        f"delete from pub.{table} where to_month in (select unnest(?)) "
+        "or from_month in (select unnest(?))",
+        [list(rewritten), list(rewritten)],
+    )
+    months = _months(conn, "wh.ml.customer_segments_history", table)
+    for previous, month in zip(months, months[1:], strict=False):
+        if shift_month(previous, 1) == month and (month in rewritten or previous in rewritten):
+            conn.execute(
+                f"insert into pub.{table} select * from ({query}) order by {ORDER_BY[table]}",
+                [month, previous],
+            )
 
 
 def _append(
