@@ -12,6 +12,7 @@ model: one backfill of every month, scored with the same model.
 """
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -108,6 +109,7 @@ def runs(tmp_path_factory):
     copy_months(source, paths.landing, set(months[NIGHTLY_MONTHS:]))
     lines: list[str] = []
     second_window = run_nightly(defs, paths, instance, report=lines.append)
+    snapshot = current_snapshot(paths.published)
     nightly = {
         "features": read(paths.warehouse, FEATURES),
         "published": published(paths),
@@ -131,7 +133,7 @@ def runs(tmp_path_factory):
         "previous": previous,
         "second_window": second_window,
         "second_lines": lines,
-        "snapshot": current_snapshot(paths.published),
+        "snapshot": snapshot,
         "nightly": nightly,
         "lost": lost,
     }
@@ -177,7 +179,8 @@ def test_the_nightly_refresh_starts_at_the_earliest_corrected_month(runs):
 
 def stage_months(lines: list[str], prefix: str) -> list[str]:
     """The months of the progress lines `[prefix] i/n YYYY-MM: ...` of a run."""
-    return [line.split()[2].rstrip(":") for line in lines if line.startswith(f"[{prefix}] ")]
+    pattern = re.compile(rf"\[{prefix}\] \d+/\d+ (\d{{4}}-\d{{2}}):")
+    return [match[1] for line in lines if (match := pattern.match(line))]
 
 
 def test_a_one_month_nightly_recomputes_the_new_month_and_the_month_it_corrects(runs):
