@@ -5,5 +5,6 @@ and the truth (archetype per customer) next to them; `python -m datagen --help` 
 """
 
 from datagen.engine import generate
+from datagen.writer import copy_months
 
-__all__ = ["generate"]
+__all__ = ["copy_months", "generate"]

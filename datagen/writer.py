@@ -9,6 +9,7 @@ frames always give the same bytes.
 from __future__ import annotations
 
 import io
+import shutil
 from pathlib import Path
 
 import polars as pl
@@ -64,3 +65,13 @@ def remove_stale_files(out_dir: Path, tables: tuple[str, ...]) -> list[Path]:
                 path.unlink()
                 removed.append(path)
     return removed
+
+
+def copy_months(source: Path, target: Path, months: set[str]) -> None:
+    """Copy the landing files of the given months ('YYYY-MM' in the file name) from one landing
+    zone to another: months landing one run after another (tests, the nightly benchmark)."""
+    for file in source.rglob("*.*"):
+        if any(month in file.name for month in months):
+            destination = target / file.relative_to(source)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(file, destination)

@@ -146,6 +146,6 @@ def unchanged_snapshot(paths: Paths) -> str | None:
         current = (snapshot, *astuple(build_inputs(conn, paths)))
     finally:
         conn.close()
-    if recorded != [current] or pending is None or pending[1]:
+    if recorded != [current] or pending is None or pending.changed:
         return None
     return snapshot

@@ -19,9 +19,10 @@ FEATURE_INPUTS_KEY = dg.AssetKey(["quality", "feature_inputs"])
     pool=WAREHOUSE_POOL,
     kinds={"duckdb"},
     description=(
-        "The months the nightly refresh recomputes: from the earliest month whose inputs changed "
-        "since its features were built and scored (or from the latest month with bills and the "
-        "two before it, if that is earlier) to the latest month with bills."
+        "The months the nightly refresh recomputes: the months whose inputs changed since their "
+        "features were built and scored and the months that read them (orchestration/"
+        "increment.py); the scheduled refresh runs one range, from the earliest of them to the "
+        "latest month with bills."
     ),
 )
 def refresh_window(
@@ -29,16 +30,20 @@ def refresh_window(
 ) -> dg.MaterializeResult:
     with gridseg.warehouse(read_only=True) as conn:
         pending = pending_window(conn)
-    if pending is None:
-        context.log.info("No bills loaded yet: nothing to refresh")
+    if pending is None or pending.window is None:
+        context.log.info("No bills loaded yet, or nothing changed: nothing to refresh")
         return dg.MaterializeResult(metadata={"refresh_from": "", "refresh_to": ""})
-    (first, last), changed = pending
-    context.log.info(f"Refresh {first}..{last}; months with changed inputs: {changed}")
+    first, last = pending.window
+    context.log.info(
+        f"Refresh {first}..{last}; months that depend on a change: {pending.ranges}; "
+        f"months with changed inputs: {pending.changed}"
+    )
     return dg.MaterializeResult(
         metadata={
             "refresh_from": first,
             "refresh_to": last,
-            "changed_months": dg.MetadataValue.json(changed),
+            "dependent_ranges": dg.MetadataValue.json([list(r) for r in pending.ranges]),
+            "changed_months": dg.MetadataValue.json(pending.changed),
         }
     )
 
@@ -53,7 +58,7 @@ def refresh_request(instance: dg.DagsterInstance, run_id: str) -> dg.RunRequest 
         first = materialization.metadata["refresh_from"].value
         last = materialization.metadata["refresh_to"].value
         if not first:
-            return dg.SkipReason(f"run {run_id} loaded no bills: nothing to refresh")
+            return dg.SkipReason(f"run {run_id} left nothing to refresh")
         return dg.RunRequest(
             run_key=f"refresh-{run_id}", tags={RANGE_START: first, RANGE_END: last}
         )

@@ -18,7 +18,7 @@ from orchestration.defs.partitions import monthly_partitions
 )
 def nightly_refresh_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     """02:00 every night: load new landing files; nightly_refresh_sensor then refreshes the
-    months they touched (at least the latest month with bills and the two before it)."""
+    months they touched and the months that read them (orchestration/increment.py)."""
     return dg.RunRequest(run_key=f"nightly-{context.scheduled_execution_time:%Y-%m-%d}")
 
 

@@ -8,7 +8,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from datagen import generate
+from datagen import copy_months, generate
 from orchestration.definitions import build_definitions
 from orchestration.pipeline_runs import run_all
 from orchestration.settings import Paths
@@ -24,15 +24,6 @@ def read(path: Path, sql: str, params: list | None = None) -> pl.DataFrame:
         return pl.from_arrow(conn.sql(sql, params=params).to_arrow_table())
     finally:
         conn.close()
-
-
-def copy_months(source: Path, target: Path, months: set[str]) -> None:
-    """Copy the landing files of the given months ('YYYY-MM' in the file name)."""
-    for file in source.rglob("*.*"):
-        if any(month in file.name for month in months):
-            destination = target / file.relative_to(source)
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(file, destination)
 
 
 @pytest.fixture(scope="session")

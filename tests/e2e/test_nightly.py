@@ -1,15 +1,18 @@
 """A nightly increment publishes what a backfill publishes, and a lost warehouse is rebuilt.
 
-One generated landing zone of 12 months. The nightly path: months 1-9 run through the whole
+One generated landing zone of 13 months. The nightly path: months 1-9 run through the whole
 graph (the model is trained on month 9), then months 10-12 land and `orchestration.nightly`
-runs. Month 10's files re-issue bills of month 9 (the generator re-issues ~2% of a month's bills
+runs, then month 13 lands and it runs again: it recomputes only month 13 and month 12, whose
+bills month 13's files re-issue, and publishes by appending them to the previous snapshot. Month 10's files re-issue bills of month 9 (the generator re-issues ~2% of a month's bills
 in the next month's file), and the customer master row of one customer connected in month 7 is
 delivered only in month 11's file: its rows of months 7-9 are quarantined as unknown_customer in
 the first run and heal in the nightly one. Then the warehouse is lost (moved aside) and
-`orchestration.rebuild` builds a new one from the 12 months of landing files and the saved
+`orchestration.rebuild` builds a new one from the 13 months of landing files and the saved
 model: one backfill of every month, scored with the same model.
 """
 
+import json
+import re
 import shutil
 from pathlib import Path
 
@@ -17,22 +20,22 @@ import dagster as dg
 import polars as pl
 import pytest
 
-from datagen import generate
+from datagen import copy_months, generate
 from orchestration.definitions import build_definitions
-from orchestration.defs.publish.writer import PUBLISHED_TABLES
+from orchestration.defs.publish.writer import MANIFEST, PUBLISHED_TABLES, current_snapshot
 from orchestration.defs.warehouse import connect_duckdb
 from orchestration.increment import pending_window
 from orchestration.nightly import run_nightly
 from orchestration.pipeline_runs import run_all
 from orchestration.rebuild import rebuild
 from orchestration.settings import Paths
-from tests.e2e.conftest import copy_months, read
+from tests.e2e.conftest import read
 
 pytestmark = pytest.mark.e2e
 
 # 800 customers, as the other end-to-end runs: with 300 the split rule found one segment of
 # 90% of them, which the published suite's share bound (0.5%..90%) rightly stops.
-CUSTOMERS, MONTHS, FIRST_RUN_MONTHS = 800, 12, 9
+CUSTOMERS, MONTHS, FIRST_RUN_MONTHS, NIGHTLY_MONTHS = 800, 13, 9, 12
 LATE_CUSTOMER_MONTH, LATE_MASTER_MONTH = 6, 10  # indexes: connected in month 7, sent in 11
 FEATURES = "select * from marts.customer_features order by customer_id, as_of_month"
 
@@ -98,8 +101,15 @@ def runs(tmp_path_factory):
     run_all(defs, paths, instance, report=lambda _: None)
     first_features = read(paths.warehouse, FEATURES)
 
-    copy_months(source, paths.landing, set(months[FIRST_RUN_MONTHS:]))
+    copy_months(source, paths.landing, set(months[FIRST_RUN_MONTHS:NIGHTLY_MONTHS]))
     window = run_nightly(defs, paths, instance, report=lambda _: None)
+    nightly_features = read(paths.warehouse, FEATURES)
+    previous = current_snapshot(paths.published)
+
+    copy_months(source, paths.landing, set(months[NIGHTLY_MONTHS:]))
+    lines: list[str] = []
+    second_window = run_nightly(defs, paths, instance, report=lines.append)
+    snapshot = current_snapshot(paths.published)
     nightly = {
         "features": read(paths.warehouse, FEATURES),
         "published": published(paths),
@@ -119,6 +129,11 @@ def runs(tmp_path_factory):
         "late_customer": late_customer,
         "first_features": first_features,
         "window": window,
+        "nightly_features": nightly_features,
+        "previous": previous,
+        "second_window": second_window,
+        "second_lines": lines,
+        "snapshot": snapshot,
         "nightly": nightly,
         "lost": lost,
     }
@@ -137,10 +152,10 @@ def test_the_increment_corrects_earlier_months(runs):
     assert reissued.height > 0
     late = runs["late_customer"]
     first = runs["first_features"]
-    final = runs["nightly"]["features"]
+    final = runs["nightly_features"]
     assert late not in first["customer_id"]
     assert set(final.filter(pl.col("customer_id") == late)["as_of_month"]) >= set(
-        months[LATE_CUSTOMER_MONTH:]
+        months[LATE_CUSTOMER_MONTH:NIGHTLY_MONTHS]
     )
     # the first run's features of months 7-9 are not the final ones: a refresh of months
     # 10-12 only would have left them (and the trailing sums after them) as they were
@@ -153,13 +168,48 @@ def test_the_increment_corrects_earlier_months(runs):
 def test_the_nightly_refresh_starts_at_the_earliest_corrected_month(runs):
     months = runs["months"]
     first, last = runs["window"]
-    assert last == months[-1]
+    assert last == months[NIGHTLY_MONTHS - 1]
     # the late customer's rows start in month 7 (with this generator's data, nothing earlier
     # changes: the window is months 7-12); the months before it keep their features
     assert months[0] < first <= months[LATE_CUSTOMER_MONTH]
     # built and scored: nothing is pending after the nightly run
-    (_, _), changed = runs["nightly"]["pending"]
-    assert changed == []
+    assert runs["nightly"]["pending"].ranges == []
+    assert runs["nightly"]["pending"].changed == []
+
+
+def stage_months(lines: list[str], prefix: str) -> list[str]:
+    """The months of the progress lines `[prefix] i/n YYYY-MM: ...` of a run."""
+    pattern = re.compile(rf"\[{prefix}\] \d+/\d+ (\d{{4}}-\d{{2}}):")
+    return [match[1] for line in lines if (match := pattern.match(line))]
+
+
+def test_a_one_month_nightly_recomputes_the_new_month_and_the_month_it_corrects(runs):
+    """Month 13 re-issues bills of month 12: months 12 and 13 are built, scored and given
+    services; no other month (no fixed number of recent months either)."""
+    months, lines = runs["months"], runs["second_lines"]
+    expected = months[NIGHTLY_MONTHS - 1 :]
+    assert runs["second_window"] == (expected[0], expected[-1])
+    assert f"[dbt monthly features] {expected[0]}..{expected[-1]} ..." in lines
+    assert stage_months(lines, "score") == expected
+    assert stage_months(lines, "services") == expected
+
+
+def test_the_increment_publishes_by_appending_to_the_previous_snapshot(runs):
+    """The new snapshot's Parquet files of the months not recomputed are the previous
+    snapshot's files (the same inodes: hard links), the recomputed months new files."""
+    months, previous, snapshot = runs["months"], runs["previous"], runs["snapshot"]
+    manifest = json.loads((snapshot / MANIFEST).read_text())
+    assert manifest["appended_to"] == previous.name
+    recomputed = months[NIGHTLY_MONTHS - 1 :]
+    for table in ("customer_segments_history", "customer_signals", "segment_profiles"):
+        assert manifest["tables"][table]["rewritten_months"] == recomputed, table
+        for month in months:
+            relative = Path("parquet") / table / f"as_of_month={month}" / "part_0.parquet"
+            new = (snapshot / relative).stat()
+            if month in recomputed:
+                assert new.st_nlink == 1, (table, month)
+            else:
+                assert new.st_ino == (previous / relative).stat().st_ino, (table, month)
 
 
 def test_nightly_publishes_what_a_backfill_publishes(runs):
@@ -186,8 +236,7 @@ def test_rebuild_restores_the_model_without_retraining(runs):
     query = "select * from ml.segmentation_models order by all"
     assert read(paths.warehouse, query).equals(read(runs["lost"], query))
     with connect_duckdb(paths.warehouse, read_only=True) as conn:
-        (_, _), changed = pending_window(conn)
-    assert changed == []
+        assert pending_window(conn).changed == []
 
 
 def test_rebuild_refuses_an_existing_warehouse(runs):

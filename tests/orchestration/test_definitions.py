@@ -219,10 +219,12 @@ def test_dbt_tests_surface_as_asset_checks():
     assert len(features_checks) >= 10
 
 
-def test_nightly_refresh_covers_the_latest_month_and_two_before_it():
-    from orchestration.increment import months_to_refresh
+def test_nightly_refresh_of_a_new_month_only_covers_that_month():
+    from orchestration.increment import dependent_months
 
-    assert months_to_refresh(set(), "2023-01", "2025-03") == ("2025-01", "2025-03")
+    assert dependent_months({"2025-03": {"bills", "payments"}}, "2023-01", "2025-03") == [
+        "2025-03"
+    ]
 
 
 def test_retrain_schedule_trains_on_the_closed_month():

@@ -14,7 +14,8 @@ from orchestration.defs.sensors import landing_files_sensor, nightly_refresh_sen
 from orchestration.defs.warehouse import GridSegPaths, connect_duckdb
 from orchestration.increment import (
     changed_months,
-    months_to_refresh,
+    dependent_months,
+    month_ranges,
     pending_window,
     record_features,
     record_scores,
@@ -42,14 +43,29 @@ def test_changed_months_are_those_whose_inputs_differ():
     assert changed_months({("2024-01", "bills"): (2, 10)}, used) == {"2024-02"}
 
 
-def test_the_window_starts_at_the_earliest_change_or_three_months_back():
-    assert months_to_refresh(set(), "2024-01", "2024-12") == ("2024-10", "2024-12")
-    assert months_to_refresh({"2024-11"}, "2024-01", "2024-12") == ("2024-10", "2024-12")
-    assert months_to_refresh({"2024-04", "2024-09"}, "2024-01", "2024-12") == ("2024-04", "2024-12")
-    # never before the first month with bills, and later months wait for their bills
-    assert months_to_refresh({"2019-05"}, "2024-01", "2024-12") == ("2024-01", "2024-12")
-    assert months_to_refresh({"2025-01"}, "2024-01", "2024-12") == ("2024-10", "2024-12")
-    assert months_to_refresh(set(), "2024-11", "2024-12") == ("2024-11", "2024-12")
+def test_a_change_reaches_the_months_that_read_it():
+    first, last = "2023-01", "2025-12"
+    # nothing changed: nothing to recompute (no fixed number of recent months)
+    assert dependent_months({}, first, last) == []
+    # the new month only
+    assert dependent_months({"2025-12": {"bills"}}, first, last) == ["2025-12"]
+    # a re-sent outage of an old month: that month and the 14 after it (the longest look back)
+    assert month_ranges(dependent_months({"2024-03": {"outages"}}, first, last)) == [
+        ("2024-03", "2025-05")
+    ]
+    # a late payment or a new customer version: every later month (running balance, attributes)
+    for name in ("payments", "bills_due", "customer_versions", "an_input_added_later"):
+        assert dependent_months({"2024-03": {name}}, first, last)[0] == "2024-03"
+        assert dependent_months({"2024-03": {name}}, first, last)[-1] == last
+    # several changes: the union, as ranges of consecutive months
+    changed = {"2024-01": {"work_orders_closed"}, "2025-11": {"bills"}, "2025-12": {"bills"}}
+    assert month_ranges(dependent_months(changed, first, last)) == [
+        ("2024-01", "2025-03"),
+        ("2025-11", "2025-12"),
+    ]
+    # never before the first month with bills; later months wait for their bills
+    assert dependent_months({"2019-05": {"customer_versions"}}, first, last)[0] == first
+    assert dependent_months({"2026-01": {"payments"}}, first, last) == []
 
 
 def test_a_window_from_the_first_billed_month_accounts_for_the_months_before():
@@ -89,9 +105,10 @@ def warehouse(tmp_path):
 
 
 def test_nothing_built_yet_means_every_month(warehouse):
-    (window, changed) = pending_window(warehouse)
-    assert window == ("2024-01", "2024-12")
-    assert changed == ["2019-05", *MONTHS]
+    pending = pending_window(warehouse)
+    assert pending.ranges == [("2024-01", "2024-12")]
+    assert pending.services == ("2024-01", "2024-12")
+    assert pending.changed == ["2019-05", *MONTHS]
 
 
 @pytest.fixture
@@ -102,31 +119,53 @@ def scored(warehouse):
     return warehouse
 
 
-def test_built_and_scored_leaves_the_usual_window(scored):
-    assert pending_window(scored) == (("2024-10", "2024-12"), [])
+def test_built_and_scored_leaves_nothing_to_recompute(scored):
+    pending = pending_window(scored)
+    assert (pending.ranges, pending.services, pending.changed) == ([], None, [])
 
 
-def test_a_correction_of_an_old_month_widens_the_window_until_it_is_scored(scored):
+def test_a_correction_of_an_old_month_stays_pending_until_it_is_scored(scored):
     change_input(scored, "2024-05", "bills")
-    assert pending_window(scored) == (("2024-05", "2024-12"), ["2024-05"])
+    expected = ([("2024-05", "2024-12")], ["2024-05"])
+    assert (pending_window(scored).ranges, pending_window(scored).changed) == expected
     # features rebuilt, scoring failed: still pending
     assert record_features(scored, "2024-05", "2024-12")
-    assert pending_window(scored) == (("2024-05", "2024-12"), ["2024-05"])
+    assert (pending_window(scored).ranges, pending_window(scored).changed) == expected
     record_scores(scored, "2024-05", "2024-12")
-    assert pending_window(scored) == (("2024-10", "2024-12"), [])
+    assert pending_window(scored).ranges == []
 
 
-def test_a_window_short_of_the_latest_month_records_nothing(scored):
+def test_a_window_short_of_the_months_that_depend_on_it_records_nothing(scored):
     change_input(scored, "2024-05", "bills")
     # a backfill of 2024-03..2024-06: the trailing sums of 2024-07.. still read the old month
     assert not record_features(scored, "2024-03", "2024-06")
     record_scores(scored, "2024-03", "2024-06")
-    assert pending_window(scored) == (("2024-05", "2024-12"), ["2024-05"])
+    assert pending_window(scored).ranges == [("2024-05", "2024-12")]
+
+
+def test_a_window_holding_every_dependent_month_is_recorded(tmp_path):
+    """36 months: an outage of month 3 re-sent reaches months 3..17 only."""
+    months = [f"{y}-{m:02d}" for y in (2023, 2024, 2025) for m in range(1, 13)]
+    path = tmp_path / "warehouse.duckdb"
+    warehouse_with_inputs(path, [(m, i, 10, 1) for m in months for i in ("bills", "outages")])
+    with connect_duckdb(path) as conn:
+        assert record_features(conn, months[0], months[-1])
+        record_scores(conn, months[0], months[-1])
+        change_input(conn, "2023-03", "outages")
+        change_input(conn, "2025-12", "bills")
+        pending = pending_window(conn)
+        assert pending.ranges == [("2023-03", "2024-05"), ("2025-12", "2025-12")]
+        assert pending.services == ("2023-03", "2025-12")
+        for first, last in pending.ranges:
+            assert record_features(conn, first, last)
+            record_scores(conn, first, last)
+        assert pending_window(conn).ranges == []
 
 
 def test_a_customer_connected_before_the_first_bill_widens_to_the_first_month(scored):
     change_input(scored, "2019-05", "customer_versions")
-    assert pending_window(scored) == (("2024-01", "2024-12"), ["2019-05"])
+    pending = pending_window(scored)
+    assert (pending.ranges, pending.changed) == ([("2024-01", "2024-12")], ["2019-05"])
 
 
 def test_no_bills_no_window(tmp_path):

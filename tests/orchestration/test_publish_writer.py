@@ -419,3 +419,59 @@ def test_a_region_held_by_few_customers_is_published_as_other(tmp_path, monkeypa
     regions = {r[0] for r in conn.execute("select region from customer_segments").fetchall()}
     conn.close()
     assert "Zqx Person" in regions  # the threshold is a setting
+
+
+def parquet_months(snapshot: Path, table: str) -> dict[str, Path]:
+    folder = snapshot / "parquet" / table
+    return {p.parent.name.split("=")[1]: p for p in sorted(folder.glob("*/part_0.parquet"))}
+
+
+def test_an_appending_publish_rewrites_the_replaced_months_and_links_the_others(tmp_path):
+    """One month re-scored and one new month: the new snapshot holds what a whole publish of the
+    same warehouse holds; the other months' Parquet files are the previous snapshot's (the same
+    inodes), which stays as it was."""
+    frame = history()
+    first = publish_history(tmp_path, frame)
+    before = snapshot_files(first.path)
+    changed = frame.with_columns(
+        pl.when(pl.col("as_of_month") == "2024-05")
+        .then(pl.lit("S9"))
+        .otherwise(pl.col("segment_id"))
+        .alias("segment_id")
+    )
+    new_month = changed.filter(pl.col("as_of_month") == "2024-05").with_columns(
+        pl.lit("2024-06").alias("as_of_month")
+    )
+    warehouse = make_warehouse(tmp_path / "warehouse2.duckdb", pl.concat([changed, new_month]))
+    # as the score stage marks them; the services' months not marked: 2024-06 is new to them
+    replaced = {
+        "customer_segments_history": {"2024-05", "2024-06"},
+        "segment_profiles": {"2024-05", "2024-06"},
+    }
+    appended = publish(warehouse, tmp_path / "published", replaced=replaced)
+    whole = publish(warehouse, tmp_path / "whole")
+
+    manifest = json.loads((appended.path / MANIFEST).read_text())
+    assert manifest["appended_to"] == first.snapshot_id
+    entry = manifest["tables"]["customer_segments_history"]
+    assert entry["rewritten_months"] == ["2024-05", "2024-06"]
+    new, old = (
+        parquet_months(appended.path, "customer_segments_history"),
+        parquet_months(first.path, "customer_segments_history"),
+    )
+    assert sorted(new) == [*MONTHS, "2024-06"]
+    for month in MONTHS[:-1]:
+        assert new[month].stat().st_ino == old[month].stat().st_ino, month
+    assert new["2024-05"].stat().st_ino != old["2024-05"].stat().st_ino
+    # customer_signals: 2024-06 is new to the snapshot, so it is written although not marked
+    assert manifest["tables"]["customer_signals"]["rewritten_months"] == ["2024-06"]
+    # the same tables as a whole publish, in DuckDB and in Parquet
+    for table in manifest["tables"]:
+        sql = f"select * from {table} order by all"
+        assert read_db(appended.path / PUBLISHED_DB, sql).equals(
+            read_db(whole.path / PUBLISHED_DB, sql)
+        ), table
+    for name, data in snapshot_files(whole.path).items():
+        if name.startswith("parquet/"):
+            assert (appended.path / name).read_bytes() == data, name
+    assert snapshot_files(first.path) == before

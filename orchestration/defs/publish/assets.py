@@ -11,6 +11,7 @@ from orchestration.defs.publish.report import HEATMAP_FILE, REPORT_FILE, report_
 from orchestration.defs.publish.writer import publish
 from orchestration.defs.quality.report import QualityFigures, quality_figures
 from orchestration.defs.warehouse import WAREHOUSE_POOL, GridSegPaths
+from orchestration.increment import clear_unpublished, unpublished_months
 
 
 @dg.asset(
@@ -34,7 +35,8 @@ from orchestration.defs.warehouse import WAREHOUSE_POOL, GridSegPaths
         "data/published/current: segments.duckdb (customer_segments, customer_segments_history, "
         "segment_profiles, segment_migrations, value_index_weights, segmentation_models, "
         "arrears_risk_models, arrears_risk_calibration), the "
-        "same tables as Parquet under parquet/ (partitioned by as_of_month), the segment report "
+        "same tables as Parquet under parquet/ (partitioned by as_of_month; the months not "
+        "replaced since the previous snapshot are hard links to its files), the segment report "
         "segment_report.html, the profile heat map and manifest.json."
     ),
 )
@@ -43,11 +45,19 @@ def published_segments(
 ) -> dg.MaterializeResult:
     paths = gridseg.paths()
     quality = _quality(gridseg)
+    # the months replaced since the last publish: only they are written anew
+    # (orchestration/increment.py); this step holds the warehouse pool until they are cleared
+    with gridseg.warehouse(read_only=True) as conn:
+        replaced = unpublished_months(conn)
     snapshot = publish(
         paths.warehouse,
         paths.published,
         render=lambda published_db: report_files(published_db, quality),
+        replaced=replaced,
     )
+    if replaced:
+        with gridseg.warehouse() as conn:
+            clear_unpublished(conn, replaced)
     context.log.info(
         f"Published snapshot {snapshot.snapshot_id} to {snapshot.path}: {snapshot.counts}"
     )

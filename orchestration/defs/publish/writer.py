@@ -15,17 +15,18 @@ never a mix of two. No PII: only the columns listed here leave.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 import shutil
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from contract.published import published_contract
+from contract.published import PUBLISHED_FILE, published_contract
 from ml.services.actions import ACTION_COLUMNS
 from ml.services.signals import SIGNAL_COLUMNS
 from orchestration.defs.partitions import shift_month
@@ -176,6 +177,18 @@ PARTITIONED = (
     "service_actions_history",
     "segment_kpis",
 )
+# The history tables: table -> the `ml` table whose replaced months (marked unpublished,
+# orchestration/increment.py) are the months an appending publish rewrites. Their other months
+# are taken from the previous snapshot: the DuckDB file copied with them in it, their Parquet
+# files hard-linked (a published file is never written again, so a link is as good as a copy).
+APPENDED = {
+    "customer_segments_history": "customer_segments_history",
+    "segment_profiles": "segment_profiles",
+    "customer_signals": "customer_signals",
+    "service_actions_history": "service_actions_history",
+    "segment_kpis": "segment_kpis",
+}
+PARQUET_FILE = "part_0.parquet"
 # Built one as_of_month at a time, each month sorted on its own: at 1M customers x 36 months,
 # one ORDER BY over the whole history took 98 s of a 124 s publish; month by month, 42 s.
 BY_MONTH = ("customer_segments_history", "customer_signals")
@@ -226,12 +239,18 @@ def publish(
     files: Mapping[str, bytes] | None = None,
     keep: int = KEEP_SNAPSHOTS,
     render: Render | None = None,
+    replaced: Mapping[str, Collection[str]] | None = None,
 ) -> Snapshot:
     """Build every published table from the warehouse into a new snapshot, in DuckDB storage
     version `storage` (default: storage_version()), with `files` (name -> bytes) beside them
     and the files `render` makes from the snapshot's own segments.duckdb (the report);
     then switch `current` to it and delete all but the newest `keep` snapshots. Readers see
-    nothing of it until the switch."""
+    nothing of it until the switch.
+
+    `replaced` (`ml` table -> months replaced since the previous publish) makes it append: the
+    history tables (APPENDED) are rebuilt only for those months (and months the previous
+    snapshot lacks), the rest comes from the current snapshot (appendable_snapshot). None, or
+    no snapshot to append to: everything is written."""
     storage = storage_version(storage)
     files = dict(files or {})
     for name in files:
@@ -239,7 +258,13 @@ def publish(
     if keep < 1:
         raise ValueError(f"keep={keep}: the current snapshot at least is kept")
     published_dir = Path(published_dir)
-    manifest = _build_snapshot(warehouse, published_dir / SNAPSHOTS_DIR, storage, files, render)
+    previous = None if replaced is None else appendable_snapshot(published_dir, storage)
+    base = None
+    if previous is not None and _keeps_a_month(previous[1], replaced):
+        base = (previous, replaced)
+    manifest = _build_snapshot(
+        warehouse, published_dir / SNAPSHOTS_DIR, storage, files, render, base
+    )
     _switch(published_dir, manifest)
     for name in (PUBLISHED_DB, *manifest["files"]):
         _replace_link(published_dir / name, f"{CURRENT}/{name}")
@@ -256,14 +281,16 @@ def _build_snapshot(
     storage: str,
     files: Mapping[str, bytes],
     render: Render | None = None,
+    base: tuple[tuple[Path, dict], Mapping[str, Collection[str]]] | None = None,
 ) -> dict:
     """A complete snapshot in `snapshots/<next id>/`: built in `.building`, renamed when
-    complete (a failure leaves nothing). Returns its manifest."""
+    complete (a failure leaves nothing). Returns its manifest. With `base` ((previous snapshot
+    folder, its manifest), replaced months), the history tables are appended to it."""
     building = snapshots / BUILDING
     shutil.rmtree(building, ignore_errors=True)
     building.mkdir(parents=True)
     try:
-        tables = _build(warehouse, building, storage)
+        tables = _build(warehouse, building, storage, base)
         if render is not None:
             rendered = render(building / PUBLISHED_DB)
             for name in rendered:
@@ -279,7 +306,10 @@ def _build_snapshot(
             "storage_version": storage,
             "tables": tables,
             "files": sorted(files),
+            "publish_key": publish_key(storage),
         }
+        if base is not None:
+            manifest["appended_to"] = base[0][1]["snapshot"]
         _write_json(building / MANIFEST, manifest)
         os.replace(building, snapshots / snapshot_id)
     except Exception:
@@ -304,11 +334,55 @@ def _check_file_name(name: str) -> None:
         raise ValueError(f"{name!r} cannot be a published file name")
 
 
-def _build(warehouse: Path, folder: Path, storage: str) -> dict[str, dict]:
+def publish_key(storage: str) -> str:
+    """What, besides the warehouse, shapes the published rows and files: the storage version,
+    the smallest published region, the writer, the contract and the DuckDB release. A snapshot
+    is appended to only by a publish of the same key."""
+    digest = hashlib.sha256()
+    for part in (storage, str(min_region_customers()), duckdb.__version__):
+        digest.update(part.encode() + b"\0")
+    for source in (Path(__file__), PUBLISHED_FILE):
+        digest.update(source.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def appendable_snapshot(published_dir: Path, storage: str) -> tuple[Path, dict] | None:
+    """The current snapshot's folder and manifest when a publish can append to it: it was
+    written with the same publish_key and holds the DuckDB file; None otherwise."""
+    try:
+        folder = current_snapshot(published_dir)
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if manifest.get("publish_key") != publish_key(storage):
+        return None
+    if not (folder / PUBLISHED_DB).is_file():
+        return None
+    return folder, manifest
+
+
+def _keeps_a_month(manifest: dict, replaced: Mapping[str, Collection[str]]) -> bool:
+    """Whether an append to the snapshot of `manifest` keeps a month of a history table: when
+    every month was replaced (a backfill), the snapshot is written whole instead."""
+    for table, source in APPENDED.items():
+        entry = manifest["tables"].get(table)
+        if entry is not None and set(entry["as_of_months"]) - set(replaced.get(source, ())):
+            return True
+    return False
+
+
+def _build(
+    warehouse: Path,
+    folder: Path,
+    storage: str,
+    base: tuple[tuple[Path, dict], Mapping[str, Collection[str]]] | None = None,
+) -> dict[str, dict]:
     """Every published table into `folder`: `segments.duckdb` and `parquet/<table>/`. Returns
     the manifest entry of each table (rows, Parquet path, months for the partitioned ones).
-    Paths and values reach DuckDB as parameters, never in the SQL text (a folder named
-    o'brien broke the quoted paths)."""
+    With `base`, the previous snapshot's DuckDB file is copied (a file copy, not rewritten) and
+    the history tables get only the replaced months anew (_append). Paths and values reach
+    DuckDB as parameters, never in the SQL text (a folder named o'brien broke the quoted
+    paths)."""
     # offline and memory-bounded like every warehouse connection (unbounded, publishing a
     # 1M x 36 history peaked at 13 GB)
     # insertion order kept: the tables are written sorted and copied to Parquet in that order,
@@ -316,6 +390,8 @@ def _build(warehouse: Path, folder: Path, storage: str) -> dict[str, dict]:
     conn = connect_duckdb(None)
     conn.execute("set preserve_insertion_order = true")
     tables: dict[str, dict] = {}
+    if base is not None:
+        shutil.copyfile(base[0][0] / PUBLISHED_DB, folder / PUBLISHED_DB)
     try:
         conn.execute("attach ? as wh (read_only)", [str(warehouse)])
         try:
@@ -328,17 +404,98 @@ def _build(warehouse: Path, folder: Path, storage: str) -> dict[str, dict]:
                 f"({str(error).splitlines()[0][:200]})"
             ) from error
         conn.execute(SMALL_REGIONS, [min_region_customers()])
+        previous_tables = {} if base is None else base[0][1]["tables"]
         for table, query in PUBLISHED_TABLES.items():
             if table in OPTIONAL_TABLES and not table_exists(conn, "ml", table, catalog="wh"):
+                conn.execute(f"drop table if exists pub.{table}")
                 continue
+            target = folder / PARQUET_DIR / table
+            if base is not None and table in APPENDED and table in previous_tables:
+                replaced = base[1].get(APPENDED[table], ())
+                tables[table] = _append(
+                    conn, table, query, target, base[0][0], previous_tables[table], replaced
+                )
+                continue
+            if base is not None and table in BY_MONTH_PAIR and table in previous_tables:
+                rewritten = tables["customer_segments_history"].get("rewritten_months")
+                if rewritten is not None:
+                    _append_month_pairs(conn, table, query, rewritten)
+                    tables[table] = _export(conn, table, target)
+                    continue
+            conn.execute(f"drop table if exists pub.{table}")
             _create(conn, table, query)
             _comment(conn, table)
-            tables[table] = _export(conn, table, folder / PARQUET_DIR / table)
+            tables[table] = _export(conn, table, target)
         conn.execute("detach pub")
         conn.execute("detach wh")
     finally:
         conn.close()
     return tables
+
+
+def _append_month_pairs(
+    conn: duckdb.DuckDBPyConnection, table: str, query: str, rewritten: Collection[str]
+) -> None:
+    """In the copied pub.<table> (the migrations), the pairs of months of which one was
+    rewritten deleted and built again, as _create_by_month_pair builds them; the table is then
+    exported whole (one small file, in ORDER_BY order)."""
+    conn.execute(
+        f"delete from pub.{table} where to_month in (select unnest(?)) "
+        "or from_month in (select unnest(?))",
+        [list(rewritten), list(rewritten)],
+    )
+    months = _months(conn, "wh.ml.customer_segments_history", table)
+    for previous, month in zip(months, months[1:], strict=False):
+        if shift_month(previous, 1) == month and (month in rewritten or previous in rewritten):
+            conn.execute(
+                f"insert into pub.{table} select * from ({query}) order by {ORDER_BY[table]}",
+                [month, previous],
+            )
+
+
+def _append(
+    conn: duckdb.DuckDBPyConnection,
+    table: str,
+    query: str,
+    folder: Path,
+    previous: Path,
+    entry: dict,
+    replaced: Collection[str],
+) -> dict:
+    """History table `table` of an appending publish: in the copied pub.<table>, the months
+    `replaced` (and those the previous snapshot lacks) deleted and inserted from `query`, and
+    months the warehouse no longer holds deleted; their Parquet files written, the other
+    months' files hard-linked from the `previous` snapshot (never written in place).
+    Returns the manifest entry."""
+    source = APPENDED[table]
+    months = _months(conn, f"wh.ml.{quoted_identifier(source)}", table)
+    kept = set(entry["as_of_months"]) - set(replaced)
+    rewrite = [m for m in months if m not in kept]
+    gone = sorted(set(entry["as_of_months"]) - set(months))
+    conn.execute(
+        f"delete from pub.{table} where as_of_month in (select unnest(?))", [rewrite + gone]
+    )
+    for month in rewrite:
+        conn.execute(
+            f"insert into pub.{table} select * from ({query}) where as_of_month = ? "
+            f"order by {ORDER_BY[table]}",
+            [month],
+        )
+    rows = conn.execute(f"select count(*) from pub.{table}").fetchall()[0][0]
+    folder.mkdir(parents=True)
+    for month in months:
+        target = folder / f"as_of_month={month}" / PARQUET_FILE
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if month in kept:
+            os.link(previous / entry["parquet"] / target.parent.name / PARQUET_FILE, target)
+        else:
+            _copy_month(conn, table, month, target)
+    return {
+        "rows": rows,
+        "parquet": f"{PARQUET_DIR}/{table}",
+        "as_of_months": months,
+        "rewritten_months": rewrite,
+    }
 
 
 def _create(conn: duckdb.DuckDBPyConnection, table: str, query: str) -> None:
@@ -506,14 +663,19 @@ def _copy_by_month(conn: duckdb.DuckDBPyConnection, table: str, folder: Path) ->
     the months."""
     months = _months(conn, f"pub.{table}", table)
     for month in months:
-        target = folder / f"as_of_month={month}" / "part_0.parquet"
+        target = folder / f"as_of_month={month}" / PARQUET_FILE
         target.parent.mkdir(parents=True, exist_ok=True)
-        # no ORDER BY: pub.<table> was written in ORDER_BY order and insertion order is kept
-        # (preserve_insertion_order), so the scan returns the month's rows in that order
-        # (sorting again took 6 s of the publish at 1M x 36)
-        conn.execute(
-            f"copy (select * exclude (as_of_month) from pub.{table} where as_of_month = ?) "
-            f"to ? ({PARQUET_OPTIONS})",
-            [month, str(target)],
-        )
+        _copy_month(conn, table, month, target)
     return months
+
+
+def _copy_month(conn: duckdb.DuckDBPyConnection, table: str, month: str, target: Path) -> None:
+    """The rows of one as_of_month of pub.<table> as the Parquet file `target`. No ORDER BY:
+    each month of pub.<table> was inserted in ORDER_BY order and insertion order is kept
+    (preserve_insertion_order), so the scan returns the month's rows in that order (sorting
+    again took 6 s of the publish at 1M x 36)."""
+    conn.execute(
+        f"copy (select * exclude (as_of_month) from pub.{table} where as_of_month = ?) "
+        f"to ? ({PARQUET_OPTIONS})",
+        [month, str(target)],
+    )

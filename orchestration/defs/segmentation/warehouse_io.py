@@ -8,6 +8,7 @@ import duckdb
 import polars as pl
 
 from orchestration.defs.warehouse import query_frame, quoted_identifier
+from orchestration.increment import mark_unpublished
 
 FEATURES_TABLE = "marts.customer_features"
 
@@ -50,8 +51,9 @@ def month_coverage(conn: duckdb.DuckDBPyConnection, eligibility: dict) -> list[t
 def replace_months(
     conn: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, months: list[str]
 ) -> None:
-    """Delete+insert the given months of `ml.<table>` (created from the frame's schema)."""
-    replace_rows(conn, table, frame, "as_of_month", months)
+    """Delete+insert the given months of `ml.<table>` (created from the frame's schema), marked
+    as not yet published (orchestration/increment.py: the publish rewrites only those)."""
+    replace_rows(conn, table, frame, "as_of_month", months, mark_months=True)
 
 
 def upsert_rows(conn: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, key: str) -> None:
@@ -70,10 +72,16 @@ def _add_new_columns(conn: duckdb.DuckDBPyConnection, table: str) -> None:
 
 
 def replace_rows(
-    conn: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, key: str, values: list
+    conn: duckdb.DuckDBPyConnection,
+    table: str,
+    frame: pl.DataFrame,
+    key: str,
+    values: list,
+    mark_months: bool = False,
 ) -> None:
     """In one transaction, delete the rows of `ml.<table>` whose `key` is in `values` and insert
-    the frame (the table is created from the frame's schema the first time)."""
+    the frame (the table is created from the frame's schema the first time); with
+    `mark_months`, the values are months, marked unpublished in the same transaction."""
     conn.execute("create schema if not exists ml")
     conn.register("incoming_frame", frame)
     try:
@@ -85,6 +93,8 @@ def replace_rows(
         try:
             conn.execute(f"delete from ml.{table} where {key} in (select unnest(?))", [values])
             conn.execute(f"insert into ml.{table} by name select * from incoming_frame")
+            if mark_months:
+                mark_unpublished(conn, table, values)
             conn.commit()
         except BaseException:
             conn.rollback()
