@@ -18,33 +18,35 @@
 {%- set first_fact_month = trailing_first_fact_month() %}
 {%- set max_month = var('max_month') %}
 {%- set seasons = var('season_months') %}
-{%- set attributes = ['customer_class', 'region', 'tariff_code', 'voltage_level',
-    'payment_method', 'has_solar', 'budget_billing', 'paperless', 'contracted_capacity_kva',
-    'connected_on'] %}
-{#- the 12-month sums: {source alias: [(column, DECIMAL scale, or none for a count)]} #}
-{%- set summed = {
-    'b': [('kwh_peak', 3), ('kwh_offpeak', 3), ('kwh_tou_gross', 3), ('amount_billed', 2),
-        ('n_bills', none), ('n_estimated_bills', none)],
-    'p': [('n_bills_due', none), ('n_due_on_time', none), ('n_settled', none),
-        ('days_late_settled', none), ('n_payments', none), ('n_bounced_payments', none),
-        ('n_cash_payments', none)],
-    'o': [('n_interruptions', none), ('interruption_minutes', none),
-        ('n_long_interruptions', none)],
-    'w': [('n_contacts', none), ('n_contacts_call_center', none), ('n_contacts_ivr', none),
-        ('n_contacts_digital', none), ('n_contacts_walk_in', none), ('n_complaints', none),
-        ('n_billing_disputes', none), ('n_payment_arrangements', none),
-        ('n_disconnections_nonpayment', none), ('n_field_orders', none), ('n_resolved', none),
-        ('resolution_seconds', none), ('n_surveys', none), ('survey_score_sum', none)],
-} %}
-{%- set wide_counts = ['resolution_seconds'] %}
-{%- set sources = {
-    'b': (ref('int_customer_months_billing'), 'billing_month'),
-    'p': (ref('int_customer_months_payments'), 'month'),
-    'o': (ref('int_customer_months_outages'), 'month'),
-    'w': (ref('int_customer_months_work_orders'), 'month'),
-} %}
+{%- set billing = ref('int_customer_months_billing') %}
+{%- set payments = ref('int_customer_months_payments') %}
+{%- set outages = ref('int_customer_months_outages') %}
+{%- set work_orders = ref('int_customer_months_work_orders') %}
+{#- the monthly facts: (alias, relation, its month column) #}
+{%- set sources = [('b', billing, 'billing_month'), ('p', payments, 'month'),
+    ('o', outages, 'month'), ('w', work_orders, 'month')] %}
+{#- the 12-month sums `<column>_12m`: (source alias, column, output type); a sum keeps its
+    monthly fact's DECIMAL(18, s) #}
+{%- set summed = [
+    ('b', 'kwh_peak', 'decimal(18, 3)'), ('b', 'kwh_offpeak', 'decimal(18, 3)'),
+    ('b', 'kwh_tou_gross', 'decimal(18, 3)'), ('b', 'amount_billed', 'decimal(18, 2)'),
+    ('b', 'n_bills', 'integer'), ('b', 'n_estimated_bills', 'integer'),
+    ('p', 'n_bills_due', 'integer'), ('p', 'n_due_on_time', 'integer'),
+    ('p', 'n_settled', 'integer'), ('p', 'days_late_settled', 'integer'),
+    ('p', 'n_payments', 'integer'), ('p', 'n_bounced_payments', 'integer'),
+    ('p', 'n_cash_payments', 'integer'),
+    ('o', 'n_interruptions', 'integer'), ('o', 'interruption_minutes', 'integer'),
+    ('o', 'n_long_interruptions', 'integer'),
+    ('w', 'n_contacts', 'integer'), ('w', 'n_contacts_call_center', 'integer'),
+    ('w', 'n_contacts_ivr', 'integer'), ('w', 'n_contacts_digital', 'integer'),
+    ('w', 'n_contacts_walk_in', 'integer'), ('w', 'n_complaints', 'integer'),
+    ('w', 'n_billing_disputes', 'integer'), ('w', 'n_payment_arrangements', 'integer'),
+    ('w', 'n_disconnections_nonpayment', 'integer'), ('w', 'n_field_orders', 'integer'),
+    ('w', 'n_resolved', 'integer'), ('w', 'resolution_seconds', 'bigint'),
+    ('w', 'n_surveys', 'integer'), ('w', 'survey_score_sum', 'integer'),
+] %}
 with output_months as (
-    {{ trailing_output_months(ref('int_customer_months_billing'), ref('int_customer_months_meter')) }}
+    {{ trailing_output_months(billing, ref('int_customer_months_meter')) }}
 ),
 
 versions as (
@@ -61,19 +63,25 @@ versions as (
     from {{ ref('stg_cis__customer_versions') }}
 ),
 
+-- the active customer x as_of_months, with the attributes of the version in force
 active as (
     select
         versions.customer_id,
         output_months.as_of_month,
-        {% for column in attributes %}versions.{{ column }}{{ ',' if not loop.last }}
-        {% endfor %}
+        versions.customer_class,
+        versions.region,
+        versions.tariff_code,
+        versions.voltage_level,
+        versions.payment_method,
+        versions.has_solar,
+        versions.budget_billing,
+        versions.paperless,
+        versions.contracted_capacity_kva,
+        versions.connected_on
     from output_months
     inner join versions
-        on (versions.in_force_from is null or versions.in_force_from <= output_months.as_of_month)
-        and (
-            versions.in_force_until is null
-            or output_months.as_of_month < versions.in_force_until
-        )
+        on (output_months.as_of_month >= versions.in_force_from or versions.in_force_from is null)
+        and (output_months.as_of_month < versions.in_force_until or versions.in_force_until is null)
     where
         versions.connected_on <= {{ month_end_of_key('output_months.as_of_month') }}
         and (
@@ -84,10 +92,16 @@ active as (
 
 -- every customer x month with a fact in reach of the windows, and the active as_of_months
 customer_months as (
-    select customer_id, as_of_month as month from active
-    {% for alias, (relation, month_column) in sources.items() %}
+    select
+        customer_id,
+        as_of_month as month
+    from active
+    {% for _, relation, month_column in sources %}
     union
-    select customer_id, {{ month_column }} as month from {{ relation }}
+    select
+        customer_id,
+        {{ month_column }}
+    from {{ relation }}
     where {{ month_column }} between '{{ first_fact_month }}' and '{{ max_month }}'
     {% endfor %}
 ),
@@ -97,29 +111,24 @@ facts as (
         customer_months.customer_id,
         customer_months.month,
         {{ month_number('customer_months.month') }} as month_number,
-        (b.billing_month is not null) as is_billed,
-        (
-            b.billing_month is not null
-            and {{ month_number('customer_months.month') }} % 12 + 1
-            in ({{ seasons['winter'] | join(', ') }})
-        ) as is_winter,
-        (
-            b.billing_month is not null
-            and {{ month_number('customer_months.month') }} % 12 + 1
-            in ({{ seasons['summer'] | join(', ') }})
-        ) as is_summer,
+        b.billing_month is not null as is_billed,
+        b.billing_month is not null
+        and {{ month_number('customer_months.month') }} % 12 + 1
+        in ({{ seasons['winter'] | join(', ') }}) as is_winter,
+        b.billing_month is not null
+        and {{ month_number('customer_months.month') }} % 12 + 1
+        in ({{ seasons['summer'] | join(', ') }}) as is_summer,
+        {% for alias, column, _ in summed %}
+        {{ alias }}.{{ column }},
+        {% endfor %}
         b.kwh,
         b.max_demand_kw,
-        p.arrears_over_60d,
-        {% for alias, columns in summed.items() %}
-        {%- for column, _ in columns %}
-        {{ alias }}.{{ column }}{{ ',' if not loop.last or alias != 'w' }}
-        {% endfor %}
-        {%- endfor %}
+        p.arrears_over_60d
     from customer_months
-    {% for alias, (relation, month_column) in sources.items() %}
+    {% for alias, relation, month_column in sources %}
     left join {{ relation }} as {{ alias }}
-        on customer_months.customer_id = {{ alias }}.customer_id
+        on
+        customer_months.customer_id = {{ alias }}.customer_id
         and customer_months.month = {{ alias }}.{{ month_column }}
     {% endfor %}
 ),
@@ -130,6 +139,9 @@ windows as (
         month,
         month_number,
         arrears_over_60d,
+        {% for _, column, _ in summed %}
+        sum({{ column }}) {{ months_frame(11) }} as {{ column }}_12m,
+        {% endfor %}
         sum(kwh) {{ months_frame(11) }} as kwh_12m,
         sum(cast(kwh as decimal(38, 3)) * kwh) {{ months_frame(11) }} as kwh_squares_12m,
         sum(abs(kwh)) {{ months_frame(11) }} as kwh_abs_12m,
@@ -143,22 +155,12 @@ windows as (
         count(case when kwh < 0 then 1 end) {{ months_frame(11) }} as net_export_months,
         max(max_demand_kw) {{ months_frame(11) }} as max_demand_kw,
         sum(kwh) {{ months_frame(2) }} as kwh_last_3m,
-        sum(kwh) {{ months_frame(14, 12) }} as kwh_last_3m_year_ago,
-        {% for columns in summed.values() %}
-        {%- set outer = loop %}
-        {%- for column, _ in columns %}
-        sum({{ column }}) {{ months_frame(11) }} as {{ column }}_12m
-        {{- ',' if not (loop.last and outer.last) }}
-        {% endfor %}
-        {%- endfor %}
+        sum(kwh) {{ months_frame(14, 12) }} as kwh_last_3m_year_ago
     from facts
 )
 
 select
-    active.customer_id,
-    active.as_of_month,
-    {% for column in attributes %}active.{{ column }},
-    {% endfor %}
+    active.*,
     cast(windows.kwh_12m as decimal(18, 3)) as kwh_12m,
     cast(windows.kwh_squares_12m as decimal(38, 6)) as kwh_squares_12m,
     cast(windows.kwh_abs_12m as decimal(18, 3)) as kwh_abs_12m,
@@ -174,15 +176,9 @@ select
     cast(windows.kwh_last_3m as decimal(18, 3)) as kwh_last_3m,
     cast(windows.kwh_last_3m_year_ago as decimal(18, 3)) as kwh_last_3m_year_ago,
     windows.arrears_over_60d,
-    {% for columns in summed.values() %}
-    {%- set outer = loop %}
-    {%- for column, scale in columns %}
-    cast(windows.{{ column }}_12m as
-        {{ 'bigint' if column in wide_counts else 'integer' if scale is none
-        else 'decimal(18, ' ~ scale ~ ')' }}) as {{ column }}_12m
-    {{- ',' if not (loop.last and outer.last) }}
-    {% endfor %}
-    {%- endfor %}
+{% for _, column, type in summed %}
+cast(windows.{{ column }}_12m as {{ type }}) as {{ column }}_12m{{ ',' if not loop.last }}
+{% endfor %}
 from active
 inner join windows
     on active.customer_id = windows.customer_id and active.as_of_month = windows.month

@@ -13,25 +13,35 @@
 -- monthly fact's DECIMAL(18, s), counts as INTEGER.
 {%- set first_fact_month = trailing_first_fact_month() %}
 {%- set max_month = var('max_month') %}
-{#- the summed monthly facts: (column, DECIMAL scale, or none for a count) #}
-{%- set summed = [('ami_kwh', 4), ('n_reads', none), ('ami_kw_sum', 4), ('ami_peak_kwh', 4),
-    ('ami_night_kwh', 4), ('ami_offpeak_kwh', 4), ('ami_weekday_kwh', 4), ('ami_weekdays', none),
-    ('ami_weekend_kwh', 4), ('ami_weekend_days', none)] %}
+{%- set billing = ref('int_customer_months_billing') %}
+{%- set meter = ref('int_customer_months_meter') %}
+{#- the 12-month sums `<column>_12m`: (column, output type); a sum keeps its monthly fact's
+    DECIMAL(18, s) #}
+{%- set summed = [('ami_kwh', 'decimal(18, 4)'), ('n_reads', 'integer'),
+    ('ami_kw_sum', 'decimal(18, 4)'), ('ami_peak_kwh', 'decimal(18, 4)'),
+    ('ami_night_kwh', 'decimal(18, 4)'), ('ami_offpeak_kwh', 'decimal(18, 4)'),
+    ('ami_weekday_kwh', 'decimal(18, 4)'), ('ami_weekdays', 'integer'),
+    ('ami_weekend_kwh', 'decimal(18, 4)'), ('ami_weekend_days', 'integer')] %}
 with output_months as (
-    {{ trailing_output_months(ref('int_customer_months_billing'), ref('int_customer_months_meter')) }}
+    {{ trailing_output_months(billing, meter) }}
 ),
 
-meter as (
-    select * from {{ ref('int_customer_months_meter') }}
+meter_in_reach as (
+    select * from {{ meter }}
     where month between '{{ first_fact_month }}' and '{{ max_month }}'
 ),
 
 -- the months of each meter customer: those with reads in reach, and every as_of_month
 customer_months as (
-    select customer_id, month from meter
+    select
+        customer_id,
+        month
+    from meter_in_reach
     union
-    select meter_customers.customer_id, output_months.as_of_month as month
-    from (select distinct customer_id from meter) as meter_customers
+    select
+        meter_customers.customer_id,
+        output_months.as_of_month as month
+    from (select distinct customer_id from meter_in_reach) as meter_customers
     cross join output_months
 ),
 
@@ -40,11 +50,13 @@ facts as (
         customer_months.customer_id,
         customer_months.month,
         {{ month_number('customer_months.month') }} as month_number,
-        {% for column, _ in summed %}meter.{{ column }},
-        {% endfor %}meter.ami_max_kw
+        {% for column, _ in summed %}meter_in_reach.{{ column }},
+        {% endfor %}meter_in_reach.ami_max_kw
     from customer_months
-    left join meter
-        on customer_months.customer_id = meter.customer_id and customer_months.month = meter.month
+    left join meter_in_reach
+        on
+        customer_months.customer_id = meter_in_reach.customer_id
+        and customer_months.month = meter_in_reach.month
 ),
 
 windows as (
@@ -61,9 +73,8 @@ windows as (
 select
     windows.customer_id,
     windows.month as as_of_month,
-    {% for column, scale in summed %}
-    cast(windows.{{ column }}_12m as {{ 'integer' if scale is none else 'decimal(18, ' ~ scale ~ ')' }})
-        as {{ column }}_12m,
+    {% for column, type in summed %}
+    cast(windows.{{ column }}_12m as {{ type }}) as {{ column }}_12m,
     {% endfor %}
     cast(windows.ami_max_kw as decimal(18, 4)) as ami_max_kw
 from windows
