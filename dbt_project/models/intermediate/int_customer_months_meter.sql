@@ -22,7 +22,6 @@ shaped as (
 select
     customer_id,
     read_month as month,
-    {{ customer_hash_column() }},
     sum(kwh) as ami_kwh,
     count(*) as n_reads,
     max(kw) as ami_max_kw,
@@ -36,4 +35,3 @@ select
     count(distinct read_date) filter (where is_weekend) as ami_weekend_days
 from shaped
 group by customer_id, read_month
-order by customer_hash
