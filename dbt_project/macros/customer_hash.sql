@@ -4,5 +4,5 @@
    other bucket: at 1M customers, reading a bucket no longer scans the whole table. #}
 
 {% macro customer_hash_column() -%}
-    hash(customer_id) as customer_hash
+    {{ hash_of('customer_id') }} as customer_hash
 {%- endmacro %}

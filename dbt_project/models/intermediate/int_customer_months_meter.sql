@@ -12,10 +12,10 @@ shaped as (
         customer_id,
         read_month,
         kwh,
-        kwh * (60 // interval_minutes) as kw,
+        kwh * {{ integer_divide('60', 'interval_minutes') }} as kw,
         hour(read_start) as read_hour,
         cast(read_start as date) as read_date,
-        isodow(read_start) >= 6 as is_weekend
+        {{ iso_day_of_week('read_start') }} >= 6 as is_weekend
     from reads
 )
 

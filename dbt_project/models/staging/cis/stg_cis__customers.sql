@@ -10,6 +10,6 @@ ranked as (
     from versions
 )
 
-select * exclude (recency)
+select * except (recency)
 from ranked
 where recency = 1
