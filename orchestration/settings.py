@@ -75,7 +75,12 @@ class Paths:
         """Make these locations visible to child processes (dbt reads GRIDSEG_WAREHOUSE and
         GRIDSEG_SPARK)."""
         locations = (
-            self.data, self.landing, self.warehouse, self.published, self.models, self.spark
+            self.data,
+            self.landing,
+            self.warehouse,
+            self.published,
+            self.models,
+            self.spark,
         )
         for variable, path in zip(LOCATION_VARIABLES, locations, strict=True):
             os.environ[variable] = str(path)
