@@ -1,6 +1,6 @@
 {# The functions whose name or meaning differs between the two engines the project runs on:
    DuckDB (dbt-duckdb, the default: `default__`) and Apache Spark (dbt-spark: `spark__`). The
-   models write everything else in SQL both accept (`* except (...)`, `group by all`,
+   models write everything else in SQL both accept (`group by all`,
    `filter (where ...)`, `exists`, `interval 1 day`, `is not distinct from`, ...). #}
 
 {# A 64-bit hash of the values (nulls included) for partitioning and fingerprints; the values
@@ -148,4 +148,17 @@
 {%- endmacro %}
 {% macro spark__type_hugeint() -%}
     decimal(38, 0)
+{%- endmacro %}
+
+{# The keyword of a star that leaves columns out: `select * {{ star_except() }} (a, b)`. DuckDB
+   reads both `exclude` and `except`, Spark only `except`; DuckDB's own word keeps the models
+   readable by sqlfluff's DuckDB dialect. #}
+{% macro star_except() -%}
+    {{ return(adapter.dispatch('star_except')()) }}
+{%- endmacro %}
+{% macro default__star_except() -%}
+    exclude
+{%- endmacro %}
+{% macro spark__star_except() -%}
+    except
 {%- endmacro %}

@@ -74,7 +74,7 @@
     from {{ checked }}
     where reject_reason is null and not is_exact_duplicate and key_repeated is false
     union all
-    select * except (recency)
+    select * {{ star_except() }} (recency)
     from (
         select *, row_number() over (partition by {{ key }} order by {{ order_by }}) as recency
         from {{ checked }}

@@ -31,7 +31,9 @@ select
     cast(sum(kw) as decimal(38, 4)) as ami_kw_sum,
     cast(sum(kwh) filter (where read_hour between 17 and 20) as decimal(38, 4)) as ami_peak_kwh,
     cast(sum(kwh) filter (where read_hour between 0 and 5) as decimal(38, 4)) as ami_night_kwh,
-    cast(sum(kwh) filter (where read_hour >= 23 or read_hour < 7) as decimal(38, 4)) as ami_offpeak_kwh,
+    cast(
+        sum(kwh) filter (where read_hour >= 23 or read_hour < 7) as decimal(38, 4)
+    ) as ami_offpeak_kwh,
     cast(sum(kwh) filter (where not is_weekend) as decimal(38, 4)) as ami_weekday_kwh,
     count(distinct read_date) filter (where not is_weekend) as ami_weekdays,
     cast(sum(kwh) filter (where is_weekend) as decimal(38, 4)) as ami_weekend_kwh,

@@ -30,7 +30,7 @@ with keyed as (
         'bills' as input,
         billing_month as month,
         {{ row_hash('r') }} as row_hash
-    from (select * except (_batch_id) from {{ ref('stg_billing__bills') }}) as r
+    from (select * {{ star_except() }} (_batch_id) from {{ ref('stg_billing__bills') }}) as r
 
     union all
     select
@@ -55,14 +55,14 @@ with keyed as (
         'payments' as input,
         payment_month as month,
         {{ row_hash('r') }} as row_hash
-    from (select * except (_batch_id) from {{ ref('stg_billing__payments') }}) as r
+    from (select * {{ star_except() }} (_batch_id) from {{ ref('stg_billing__payments') }}) as r
 
     union all
     select
         'outages' as input,
         outage_month as month,
         {{ row_hash('r') }} as row_hash
-    from (select * except (_batch_id) from {{ ref('stg_oms__outages') }}) as r
+    from (select * {{ star_except() }} (_batch_id) from {{ ref('stg_oms__outages') }}) as r
 
     union all
     -- hash(r): DuckDB reads a table alias as the row's struct, which sqlfluff cannot see
@@ -84,7 +84,9 @@ with keyed as (
     select
         'work_orders_closed' as input,
         closed_month as month,
-        {{ hash_of('work_order_id, customer_id, status, resolution_seconds, satisfaction_score') }} as row_hash
+        {{ hash_of(
+            'work_order_id, customer_id, status, resolution_seconds, satisfaction_score'
+        ) }} as row_hash
     from {{ ref('stg_crm__work_orders') }}
     where closed_month is not null
 
@@ -104,7 +106,9 @@ with keyed as (
             else {{ month_key('updated_at') }}
         end as month,
         {{ row_hash('r') }} as row_hash
-    from (select * except (_batch_id) from {{ ref('stg_cis__customer_versions') }}) as r
+    from (
+        select * {{ star_except() }} (_batch_id) from {{ ref('stg_cis__customer_versions') }}
+    ) as r
 
     union all
     select

@@ -135,8 +135,8 @@ leaked as (
 
 attested as (
     select distinct
-        field,
-        value
+        pii_in_fields.field,
+        pii_in_fields.value
     from pii_in_fields
     -- a row without a customer (missing_key) attests nothing
     where
@@ -213,5 +213,5 @@ checked as (
         and flagged._row_number = leaking_rows._row_number
 )
 
-select * except (_unparsed)
+select * {{ star_except() }} (_unparsed)
 from checked

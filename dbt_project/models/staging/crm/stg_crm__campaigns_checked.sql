@@ -27,7 +27,9 @@ with flagged as (
 )
 
 select
-    flagged.* except (flagged.is_known_customer, flagged._unparsed, flagged.is_key_conflict),
+    flagged.* {{ star_except() }} (
+        flagged.is_known_customer, flagged._unparsed, flagged.is_key_conflict
+    ),
     case
         when
             flagged.campaign_id is null or flagged.customer_id is null
