@@ -60,16 +60,13 @@ def run_dbt_spark(paths: Paths, target_path: Path):
     """`dbt run` on Spark in this process; returns dbt's result (its manifest lists the models)."""
     from dbt.cli.main import dbtRunner
 
-    os.environ["GRIDSEG_SPARK"] = str(paths.spark)
-    previous = Path.cwd()
-    os.chdir(DBT_PROJECT_DIR)
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GRIDSEG_SPARK", str(paths.spark))
+        patch.chdir(DBT_PROJECT_DIR)
         result = dbtRunner().invoke(
             ["run", "--profiles-dir", ".", "--target", DBT_TARGETS["spark"],
              "--target-path", str(target_path), "--exclude", *NOT_COMPARED]
         )  # fmt: skip
-    finally:
-        os.chdir(previous)
     assert result.success, result.exception or [
         (r.node.name, r.message) for r in result.result if r.status != "success"
     ]
