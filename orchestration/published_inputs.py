@@ -36,7 +36,6 @@ CODE_PATHS = (
     "dbt_project/dbt_project.yml",
     "dbt_project/macros",
     "dbt_project/models",
-    "dbt_project/python",
     "dbt_project/seeds",
     "expectations",
     "ml",

@@ -162,3 +162,14 @@
 {% macro spark__star_except() -%}
     except
 {%- endmacro %}
+
+{# Whole days from date `start_expr` to date `end_expr` (negative when end is earlier). #}
+{% macro days_between(start_expr, end_expr) -%}
+    {{ return(adapter.dispatch('days_between', 'gridseg')(start_expr, end_expr)) }}
+{%- endmacro %}
+{% macro default__days_between(start_expr, end_expr) -%}
+    date_diff('day', {{ start_expr }}, {{ end_expr }})
+{%- endmacro %}
+{% macro spark__days_between(start_expr, end_expr) -%}
+    datediff({{ end_expr }}, {{ start_expr }})
+{%- endmacro %}

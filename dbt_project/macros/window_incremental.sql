@@ -7,72 +7,13 @@
    monthly table written twice. At 1M customers x 36 months a copy is about 35 M rows, 50 s for
    int_customer_trailing_12m; DuckDB also held the temporary table in memory.
 
-   Python models (dbt-duckdb runs them and writes their rows through a cursor of its own) do the
-   delete and the insert in that cursor's one transaction, after comparing the model's columns
-   (names and types) with the table's; their hooks must be `transaction: false`, and
-   persist_docs does not apply to them.
-
    Config: unique_key (the partition column, 'YYYY-MM'), on_schema_change ('fail' is the only
    policy) and an enforced contract (SQL), honoured as dbt's table materialization does. #}
 
-{# The Python that writes a Python model's rows (`df`, as dbt-duckdb's own py_write_table does)
-   in one transaction of dbt-duckdb's writing cursor: a new table (replacing `existing`, if
-   any), or the partition window of the existing table replaced, after checking that the
-   model's columns are still the table's. #}
-{% macro window_incremental_python(relation, compiled_code, existing, replace_table, window_filter) -%}
-{{ compiled_code }}
-
-
-def materialize(df, con):
-    import contextlib
-
-    import duckdb
-
-    target = {{ relation | string | tojson }}
-    source = {{ ("__dbt_window_incremental_" ~ relation.identifier) | tojson }}
-    con.register(source, df)
-    con.execute("begin")
-    try:
-        {%- if replace_table %}
-        {%- if existing is not none %}
-        con.execute({{ ("drop " ~ existing.type ~ " if exists " ~ existing ~ " cascade") | tojson }})
-        {%- endif %}
-        con.execute(f"create table {target} as select * from {source}")
-        {%- else %}
-        produced = dict(zip(con.table(source).columns, map(str, con.table(source).types)))
-        existing = {row[0]: row[1] for row in con.execute(f"describe {target}").fetchall()}
-        if produced != existing:
-            changed = [
-                (c, existing[c], produced[c])
-                for c in sorted(produced.keys() & existing.keys())
-                if existing[c] != produced[c]
-            ]
-            raise RuntimeError(
-                f"{{ model.name }}: the model's columns are not the columns of {target}: "
-                f"gone {sorted(set(existing) - set(produced))}, "
-                f"new {sorted(set(produced) - set(existing))}, type changed {changed}. "
-                "Run it with --full-refresh to rebuild the table."
-            )
-        {%- if window_filter %}
-        con.execute(f"delete from {target} where " + {{ window_filter | tojson }})
-        {%- endif %}
-        con.execute(f"insert into {target} by name select * from {source}")
-        {%- endif %}
-        con.execute("commit")
-    except BaseException:
-        # a failed commit has ended the transaction already
-        with contextlib.suppress(duckdb.Error):
-            con.execute("rollback")
-        raise
-    finally:
-        con.unregister(source)
-{%- endmacro %}
-
-{% materialization window_incremental, adapter='duckdb', supported_languages=['sql', 'python'] -%}
+{% materialization window_incremental, adapter='duckdb', supported_languages=['sql'] -%}
     {%- set existing_relation = load_cached_relation(this) -%}
     {%- set target_relation = this.incorporate(type='table') -%}
     {%- set unique_key = config.require('unique_key') -%}
-    {%- set language = model['language'] -%}
     {%- set on_schema_change = incremental_validate_on_schema_change(config.get('on_schema_change'), default='fail') -%}
     {%- if on_schema_change != 'fail' -%}
         {{ exceptions.raise_compiler_error(
@@ -82,26 +23,6 @@ def materialize(df, con):
     {%- set full_refresh = should_full_refresh() or existing_relation is none or existing_relation.is_view -%}
     {#- `dbt run --empty` reads no rows: it must not empty the window either -#}
     {%- set window_filter = none if invocation_args_dict.get('empty', false) else in_partition_window(unique_key) -%}
-
-    {%- if language == 'python' %}
-        {#- dbt-duckdb writes the rows through a cursor of its own, in the transaction the
-            generated code opens; this connection must hold no transaction on the table, so
-            hooks run outside any transaction (and persist_docs is not applied) -#}
-        {%- if (pre_hooks + post_hooks) | selectattr('transaction') | list %}
-            {{ exceptions.raise_compiler_error(
-                "window_incremental runs the hooks of a Python model outside a transaction: "
-                ~ "give those of " ~ model.name ~ " `transaction: false`") }}
-        {%- endif %}
-        {{ run_hooks(pre_hooks, inside_transaction=False) }}
-        {%- call statement('main', language='python') -%}
-            {{ window_incremental_python(target_relation, compiled_code, existing_relation, full_refresh, window_filter) }}
-        {%- endcall -%}
-        {%- if existing_relation is not none and full_refresh %}
-            {%- do adapter.cache_dropped(existing_relation) -%}
-        {%- endif %}
-        {{ run_hooks(post_hooks, inside_transaction=False) }}
-        {{ return({'relations': [target_relation]}) }}
-    {%- endif %}
 
     {{ run_hooks(pre_hooks, inside_transaction=False) }}
     -- `BEGIN` happens here:

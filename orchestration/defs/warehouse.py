@@ -38,7 +38,7 @@ _UNITS = {"b": 1, "byte": 1, "bytes": 1} | {
         (f"{letter}ib", 1024),
     ]
 }  # fmt: skip
-# A step that holds large arrays in Python beside DuckDB (scoring, the trailing sums) leaves
+# A step that holds large arrays in Python beside DuckDB (training, scoring) leaves
 # DuckDB this share of the limit.
 ARRAY_STEP_MEMORY_SHARE = 0.5
 

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from orchestration.defs.dbt.cli_args import build_args, numpy_model_vars, partition_vars
+from orchestration.defs.dbt.cli_args import build_args, partition_vars
 
 
 def test_partition_window_becomes_dbt_vars():
@@ -28,6 +28,3 @@ def test_empty_window_is_refused():
     with pytest.raises(ValueError, match="empty"):
         partition_vars("2025-12", "2025-01")
 
-
-def test_numpy_models_get_their_share_of_the_duckdb_limit_in_bytes():
-    assert numpy_model_vars(6 * 10**9, 0.5) == {"numpy_model_duckdb_memory": "3000000000B"}

@@ -10,7 +10,6 @@ with bills as (
 select
     customer_id,
     billing_month,
-    {{ customer_hash_column() }},
     -- Sums keep their inputs' DECIMAL(18, s): stored in 64 bits, not the 128 of sum()'s
     -- DECIMAL(38, s) (a 1M x 36 backfill wrote this table in 32 s instead of 38 s). A month
     -- beyond that range fails the cast, loudly.
@@ -39,4 +38,3 @@ select
     count(*) filter (where is_estimated) as n_estimated_bills
 from bills
 group by customer_id, billing_month
-order by customer_hash

@@ -24,7 +24,6 @@ shaped as (
 select
     customer_id,
     read_month as month,
-    {{ customer_hash_column() }},
     cast(sum(kwh) as decimal(38, 4)) as ami_kwh,
     count(*) as n_reads,
     max(kw) as ami_max_kw,
@@ -40,4 +39,3 @@ select
     count(distinct read_date) filter (where is_weekend) as ami_weekend_days
 from shaped
 group by customer_id, read_month
-order by customer_hash

@@ -66,7 +66,6 @@ durations as (
 select
     customer_id,
     month,
-    {{ customer_hash_column() }},
     count(*) as n_interruptions,
     -- BIGINT, not the 128-bit HUGEINT of sum()
     cast(sum(minutes) as bigint) as interruption_minutes,
@@ -74,4 +73,3 @@ select
     count(*) filter (where is_planned) as n_planned_interruptions
 from durations
 group by customer_id, month
-order by customer_hash

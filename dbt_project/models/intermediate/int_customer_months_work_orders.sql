@@ -49,7 +49,6 @@ closed as (
 select
     customer_id,
     month,
-    {{ customer_hash_column() }},
     coalesce(opened.n_contacts, 0) as n_contacts,
     coalesce(opened.n_contacts_call_center, 0) as n_contacts_call_center,
     coalesce(opened.n_contacts_ivr, 0) as n_contacts_ivr,
@@ -66,4 +65,3 @@ select
     coalesce(closed.survey_score_sum, 0) as survey_score_sum
 from opened
 full outer join closed using (customer_id, month)
-order by customer_hash

@@ -6,17 +6,15 @@ from collections.abc import Iterator
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from orchestration.defs.dbt.cli_args import build_args, numpy_model_vars, partition_vars
+from orchestration.defs.dbt.cli_args import build_args, partition_vars
 from orchestration.defs.dbt.project import dbt_project
 from orchestration.defs.dbt.translator import GridSegDbtTranslator
 from orchestration.defs.partitions import month_window, monthly_partitions, record_first_month
 from orchestration.defs.warehouse import (
-    ARRAY_STEP_MEMORY_SHARE,
     ROW_COUNT,
     WAREHOUSE_POOL,
     GridSegPaths,
     billing_months,
-    memory_limit_bytes,
     row_count,
 )
 from orchestration.increment import record_features
@@ -132,11 +130,7 @@ def dbt_monthly_models(
     month with bills."""
     gridseg.paths().export_env()
     min_month, max_month = month_window(context)
-    dbt_vars = {
-        **partition_vars(min_month, max_month),
-        **numpy_model_vars(memory_limit_bytes(), ARRAY_STEP_MEMORY_SHARE),
-    }
-    yield from dbt_build(context, dbt, gridseg, dbt_vars)
+    yield from dbt_build(context, dbt, gridseg, partition_vars(min_month, max_month))
     # dbt succeeded (a failed build raises above); this step still holds the warehouse pool, so
     # the fingerprints are those of the inputs dbt just read
     with gridseg.warehouse() as conn:

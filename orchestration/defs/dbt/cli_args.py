@@ -16,12 +16,6 @@ def partition_vars(min_month: str, max_month: str) -> dict[str, str]:
     return {"min_month": min_month, "max_month": max_month}
 
 
-def numpy_model_vars(limit_bytes: int, share: float) -> dict[str, str]:
-    """The dbt var that gives DuckDB `share` of its `limit_bytes` memory limit while a NumPy
-    Python model holds its arrays (the model's config `duckdb_memory`)."""
-    return {"numpy_model_duckdb_memory": f"{int(limit_bytes * share)}B"}
-
-
 def build_args(dbt_vars: dict[str, str] | None = None) -> list[str]:
     """`dbt build` (models, then their tests) with optional vars."""
     args = ["build"]

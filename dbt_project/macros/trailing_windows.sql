@@ -1,0 +1,27 @@
+{# The trailing-window models (int_customer_trailing_12m and its _meter companion) share their
+   as_of_months and their frames. #}
+
+{# The as_of_months of a run: the months of the partition window with billing or meter facts. #}
+{% macro trailing_output_months(billing, meter) -%}
+    select billing_month as as_of_month from {{ billing }}
+    where {{ in_partition_window('billing_month') }}
+    union
+    select month as as_of_month from {{ meter }}
+    where {{ in_partition_window('month') }}
+{%- endmacro %}
+
+{# The first month a run's windows reach: 14 months before min_month (the same 3 months a year
+   earlier end 12 months back). #}
+{% macro trailing_first_fact_month() -%}
+    {{- shift_month(var('min_month'), -14) -}}
+{%- endmacro %}
+
+{# A window over a customer's months `months_back`..`months_back_end` months before the row's
+   (month_number: calendar months, whatever the gaps between rows). #}
+{% macro months_frame(months_back, months_back_end=0) -%}
+    over (
+        partition by customer_id order by month_number
+        range between {{ months_back }} preceding and
+        {{ 'current row' if months_back_end == 0 else months_back_end ~ ' preceding' }}
+    )
+{%- endmacro %}
