@@ -27,6 +27,7 @@ LOCATION_VARIABLES = (
     "GRIDSEG_WAREHOUSE",
     "GRIDSEG_PUBLISH",
     "GRIDSEG_MODELS",
+    "GRIDSEG_SPARK",
 )
 
 
@@ -39,6 +40,9 @@ class Paths:
     warehouse: Path
     published: Path
     models: Path
+    # the `spark` dbt target's folder: its table files (warehouse/), Derby metastore
+    # (metastore_db/) and the raw tables exported as Parquet (landing/)
+    spark: Path
 
     @classmethod
     def from_env(cls) -> Paths:
@@ -51,6 +55,7 @@ class Paths:
             ).resolve(),
             published=Path(os.environ.get("GRIDSEG_PUBLISH", data / "published")).resolve(),
             models=Path(os.environ.get("GRIDSEG_MODELS", data / "models")).resolve(),
+            spark=Path(os.environ.get("GRIDSEG_SPARK", data / "spark")).resolve(),
         )
 
     @classmethod
@@ -58,12 +63,25 @@ class Paths:
         """All locations below one folder (tests, benchmarks)."""
         data = Path(data).resolve()
         return cls(
-            data, data / "landing", data / "warehouse.duckdb", data / "published", data / "models"
+            data,
+            data / "landing",
+            data / "warehouse.duckdb",
+            data / "published",
+            data / "models",
+            data / "spark",
         )
 
     def export_env(self) -> None:
-        """Make these locations visible to child processes (dbt reads GRIDSEG_WAREHOUSE)."""
-        locations = (self.data, self.landing, self.warehouse, self.published, self.models)
+        """Make these locations visible to child processes (dbt reads GRIDSEG_WAREHOUSE and
+        GRIDSEG_SPARK)."""
+        locations = (
+            self.data,
+            self.landing,
+            self.warehouse,
+            self.published,
+            self.models,
+            self.spark,
+        )
         for variable, path in zip(LOCATION_VARIABLES, locations, strict=True):
             os.environ[variable] = str(path)
 

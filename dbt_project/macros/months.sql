@@ -1,7 +1,7 @@
 {# Month helpers on 'YYYY-MM' keys. #}
 
 {% macro month_key(date_expr) -%}
-    strftime({{ date_expr }}, '%Y-%m')
+    {{ year_month(date_expr) }}
 {%- endmacro %}
 
 {% macro month_end_of_key(key_expr) -%}

@@ -1,7 +1,7 @@
 {# A value that was supplied but did not parse into its contract type: ingestion stored null and
    kept the text in the row's `_unparsed` JSON object. #}
 {% macro is_unparsed(column) -%}
-    (_unparsed is not null and json_extract_string(_unparsed, '$.{{ column }}') is not null)
+    (_unparsed is not null and {{ json_member_text('_unparsed', column) }} is not null)
 {%- endmacro %}
 
 {# An exact duplicate: every business column equal to an earlier row (earliest batch, then row,
@@ -9,7 +9,7 @@
    every column; a false match needs two rows with the same key and colliding hashes (~1e-19). #}
 {% macro is_exact_duplicate(columns) -%}
     (row_number() over (
-        partition by {{ columns[0] }}, hash({{ columns | join(', ') }}) order by _batch_seq, _row_number
+        partition by {{ columns[0] }}, {{ hash_of(columns | join(', ')) }} order by _batch_seq, _row_number
     ) > 1)
 {%- endmacro %}
 
@@ -34,9 +34,12 @@
     ),
 
     repeated as (
-        select typed.*, {{ is_exact_duplicate(columns) }} as is_exact_duplicate
+        select typed.*, true as key_repeated, {{ is_exact_duplicate(columns) }} as is_exact_duplicate
         from ({{ typed }}) as typed
-        semi join repeated_keys on repeated_keys.repeated_key = coalesce(typed.{{ key }}, '')
+        where exists (
+            select 1 from repeated_keys
+            where repeated_keys.repeated_key = coalesce(typed.{{ key }}, '')
+        )
     ),
 
     conflicts as (
@@ -49,11 +52,13 @@
 
     select typed.*, false as key_repeated, false as is_exact_duplicate, false as is_key_conflict
     from ({{ typed }}) as typed
-    anti join repeated_keys on repeated_keys.repeated_key = coalesce(typed.{{ key }}, '')
-    union all by name
+    where not exists (
+        select 1 from repeated_keys
+        where repeated_keys.repeated_key = coalesce(typed.{{ key }}, '')
+    )
+    union all
     select
         repeated.*,
-        true as key_repeated,
         conflicts.{{ conflict_columns[0] }} is not null and not repeated.is_exact_duplicate as is_key_conflict
     from repeated
     left join conflicts on
@@ -68,8 +73,8 @@
     select *
     from {{ checked }}
     where reject_reason is null and not is_exact_duplicate and key_repeated is false
-    union all by name
-    select * exclude (recency)
+    union all
+    select * {{ star_except() }} (recency)
     from (
         select *, row_number() over (partition by {{ key }} order by {{ order_by }}) as recency
         from {{ checked }}

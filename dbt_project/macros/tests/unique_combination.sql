@@ -8,7 +8,7 @@
 {% test unique_combination(model, columns) %}
 {%- set key = columns | join(', ') %}
 with repeated_hashes as (
-    select hash({{ key }}) as key_hash
+    select {{ hash_of(key) }} as key_hash
     from {{ model }}
     group by 1
     having count(*) > 1
@@ -16,7 +16,7 @@ with repeated_hashes as (
 
 select {{ key }}, count(*) as n_rows
 from {{ model }}
-where hash({{ key }}) in (select key_hash from repeated_hashes)
+where {{ hash_of(key) }} in (select key_hash from repeated_hashes)
 group by {{ key }}
 having count(*) > 1
 {% endtest %}

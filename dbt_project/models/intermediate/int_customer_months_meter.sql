@@ -12,26 +12,30 @@ shaped as (
         customer_id,
         read_month,
         kwh,
-        kwh * (60 // interval_minutes) as kw,
+        -- the types are written out, as DuckDB infers them (a DECIMAL(18, 4) times an integer
+        -- stays DECIMAL(18, 4); sum() widens to 38 digits): Spark would infer others
+        cast(kwh * {{ integer_divide('60', 'interval_minutes') }} as decimal(18, 4)) as kw,
         hour(read_start) as read_hour,
         cast(read_start as date) as read_date,
-        isodow(read_start) >= 6 as is_weekend
+        {{ iso_day_of_week('read_start') }} >= 6 as is_weekend
     from reads
 )
 
 select
     customer_id,
     read_month as month,
-    sum(kwh) as ami_kwh,
+    cast(sum(kwh) as decimal(38, 4)) as ami_kwh,
     count(*) as n_reads,
     max(kw) as ami_max_kw,
-    sum(kw) as ami_kw_sum,
-    sum(kwh) filter (where read_hour between 17 and 20) as ami_peak_kwh,
-    sum(kwh) filter (where read_hour between 0 and 5) as ami_night_kwh,
-    sum(kwh) filter (where read_hour >= 23 or read_hour < 7) as ami_offpeak_kwh,
-    sum(kwh) filter (where not is_weekend) as ami_weekday_kwh,
+    cast(sum(kw) as decimal(38, 4)) as ami_kw_sum,
+    cast(sum(kwh) filter (where read_hour between 17 and 20) as decimal(38, 4)) as ami_peak_kwh,
+    cast(sum(kwh) filter (where read_hour between 0 and 5) as decimal(38, 4)) as ami_night_kwh,
+    cast(
+        sum(kwh) filter (where read_hour >= 23 or read_hour < 7) as decimal(38, 4)
+    ) as ami_offpeak_kwh,
+    cast(sum(kwh) filter (where not is_weekend) as decimal(38, 4)) as ami_weekday_kwh,
     count(distinct read_date) filter (where not is_weekend) as ami_weekdays,
-    sum(kwh) filter (where is_weekend) as ami_weekend_kwh,
+    cast(sum(kwh) filter (where is_weekend) as decimal(38, 4)) as ami_weekend_kwh,
     count(distinct read_date) filter (where is_weekend) as ami_weekend_days
 from shaped
 group by customer_id, read_month

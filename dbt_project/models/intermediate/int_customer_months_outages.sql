@@ -55,10 +55,10 @@ durations as (
         coalesce(
             duration_minutes,
             -- ... but never beyond now (the current month is month to date)
-            date_diff('minute', started_at, least(
-                cast({{ month_end_of_key('outage_month') }} + interval 1 day as timestamp),
+            {{ date_diff('minute', 'started_at', "least(
+                cast(" ~ month_end_of_key('outage_month') ~ " + interval 1 day as timestamp),
                 greatest(started_at, cast(current_timestamp as timestamp))
-            ))
+            )") }}
         ) as minutes
     from affected
 )

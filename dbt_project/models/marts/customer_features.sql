@@ -4,7 +4,8 @@
 -- master version in force at month end. No PII. A view: int_customer_trailing_12m holds the
 -- active customer x months, their attributes and the exact trailing sums of the account facts,
 -- int_customer_trailing_12m_meter those of the smart-meter reads; the ratios are computed here
--- when read.
+-- when read. Every ratio divides DOUBLEs, as DuckDB's `/` does implicitly: Spark would divide
+-- decimals as decimals (another type, other roundings).
 select
     t.customer_id,
     t.as_of_month,
@@ -17,20 +18,24 @@ select
     t.budget_billing,
     t.paperless,
     cast(
-        date_diff('month', t.connected_on, {{ month_end_of_key('t.as_of_month') }}) as integer
+        {{ date_diff('month', 't.connected_on', month_end_of_key('t.as_of_month')) }} as integer
     ) as tenure_months,
     t.contracted_capacity_kva,
     t.months_billed,
     t.months_since_last_bill,
     cast(t.kwh_12m as double) as kwh_12m,
-    cast(t.kwh_12m / nullif(t.months_billed, 0) as double) as kwh_avg_month,
+    cast(cast(t.kwh_12m as double) / nullif(t.months_billed, 0) as double) as kwh_avg_month,
     case
-        when t.kwh_last_3m_year_ago > 0 then t.kwh_last_3m / t.kwh_last_3m_year_ago - 1
+        when t.kwh_last_3m_year_ago > 0
+            then cast(t.kwh_last_3m as double) / t.kwh_last_3m_year_ago - 1
     end as kwh_growth,
-    case when t.kwh_12m > 0 then t.kwh_max / (t.kwh_12m / t.months_billed) end as kwh_seasonality,
+    case
+        when t.kwh_12m > 0
+            then cast(t.kwh_max as double) / (cast(t.kwh_12m as double) / t.months_billed)
+    end as kwh_seasonality,
     {% for season in ['winter', 'summer'] %}
     case
-        when t.kwh_abs_12m > 0 then coalesce(t.kwh_{{ season }}, 0) / t.kwh_abs_12m
+        when t.kwh_abs_12m > 0 then cast(coalesce(t.kwh_{{ season }}, 0) as double) / t.kwh_abs_12m
     end as kwh_{{ season }}_share,
     {% endfor %}
     -- the mean kWh of the window's billed winter (summer) months over the mean of all its billed
@@ -40,8 +45,8 @@ select
     case
         when t.kwh_abs_12m > 0 and t.{{ season }}_months_billed > 0
             then
-                (coalesce(t.kwh_{{ season }}, 0) / t.{{ season }}_months_billed)
-                / (t.kwh_abs_12m / t.months_billed)
+                (cast(coalesce(t.kwh_{{ season }}, 0) as double) / t.{{ season }}_months_billed)
+                / (cast(t.kwh_abs_12m as double) / t.months_billed)
     end as kwh_{{ season }}_ratio,
     {% endfor %}
     case
@@ -54,29 +59,36 @@ select
                     0
                 ) as double)
                 / (t.months_billed * (t.months_billed - 1))
-            ) / abs(t.kwh_12m / t.months_billed)
+            ) / abs(cast(t.kwh_12m as double) / t.months_billed)
         when t.kwh_12m <> 0 then 0
     end as kwh_volatility,
     coalesce(
-        case when t.kwh_tou_gross_12m > 0 then t.kwh_peak_12m / t.kwh_tou_gross_12m end,
-        case when m.ami_kwh_12m > 0 then m.ami_peak_kwh_12m / m.ami_kwh_12m end
+        case
+            when t.kwh_tou_gross_12m > 0 then cast(t.kwh_peak_12m as double) / t.kwh_tou_gross_12m
+        end,
+        case when m.ami_kwh_12m > 0 then cast(m.ami_peak_kwh_12m as double) / m.ami_kwh_12m end
     ) as tou_peak_share,
     coalesce(
-        case when t.kwh_tou_gross_12m > 0 then t.kwh_offpeak_12m / t.kwh_tou_gross_12m end,
-        case when m.ami_kwh_12m > 0 then m.ami_offpeak_kwh_12m / m.ami_kwh_12m end
+        case
+            when t.kwh_tou_gross_12m > 0
+                then cast(t.kwh_offpeak_12m as double) / t.kwh_tou_gross_12m
+        end,
+        case when m.ami_kwh_12m > 0 then cast(m.ami_offpeak_kwh_12m as double) / m.ami_kwh_12m end
     ) as tou_offpeak_share,
     cast(coalesce(t.max_demand_kw, m.ami_max_kw) as double) as max_demand_kw,
     case
         when t.contracted_capacity_kva > 0 and t.months_billed > 0
-            then (t.kwh_12m / (t.months_billed * 730.0)) / t.contracted_capacity_kva
+            then (cast(t.kwh_12m as double) / (t.months_billed * 730.0)) / t.contracted_capacity_kva
     end as capacity_utilisation,
     cast(coalesce(t.amount_billed_12m, 0) as double) as revenue_12m,
     -- per billed month, like kwh_avg_month: unlike the 12-month sum, it does not grow with the
     -- length of a customer's history (the segmentation clusters on it, issue 22)
     cast(
-        coalesce(t.amount_billed_12m, 0) / nullif(t.months_billed, 0) as double
+        cast(coalesce(t.amount_billed_12m, 0) as double) / nullif(t.months_billed, 0) as double
     ) as revenue_avg_month,
-    case when t.kwh_12m > 0 then t.amount_billed_12m / t.kwh_12m end as avg_price_per_kwh,
+    case
+        when t.kwh_12m > 0 then cast(t.amount_billed_12m as double) / t.kwh_12m
+    end as avg_price_per_kwh,
     cast(coalesce(t.net_export_months, 0) as integer) as net_export_months,
     case
         when t.n_bills_12m > 0 then t.n_estimated_bills_12m / t.n_bills_12m
@@ -101,22 +113,27 @@ select
     cast(coalesce(t.{{ column }}_12m, 0) as integer) as {{ column }},
     {% endfor %}
     case
-        when t.n_resolved_12m > 0 then t.resolution_seconds_12m / 3600.0 / t.n_resolved_12m
+        when t.n_resolved_12m > 0
+            then cast(t.resolution_seconds_12m as double) / 3600.0 / t.n_resolved_12m
     end as mean_resolution_hours,
     case
         when t.n_surveys_12m > 0 then t.survey_score_sum_12m / t.n_surveys_12m
     end as survey_satisfaction,
     case
         when m.ami_max_kw > 0 and m.n_reads_12m > 0
-            then (m.ami_kw_sum_12m / m.n_reads_12m) / m.ami_max_kw
+            then (cast(m.ami_kw_sum_12m as double) / m.n_reads_12m) / m.ami_max_kw
     end as load_factor,
-    case when m.ami_kwh_12m > 0 then m.ami_peak_kwh_12m / m.ami_kwh_12m end as peak_hour_share,
-    case when m.ami_kwh_12m > 0 then m.ami_night_kwh_12m / m.ami_kwh_12m end as night_share,
+    case
+        when m.ami_kwh_12m > 0 then cast(m.ami_peak_kwh_12m as double) / m.ami_kwh_12m
+    end as peak_hour_share,
+    case
+        when m.ami_kwh_12m > 0 then cast(m.ami_night_kwh_12m as double) / m.ami_kwh_12m
+    end as night_share,
     case
         when m.ami_weekend_kwh_12m > 0 and m.ami_weekdays_12m > 0
             then
-                (m.ami_weekday_kwh_12m / m.ami_weekdays_12m)
-                / (m.ami_weekend_kwh_12m / m.ami_weekend_days_12m)
+                (cast(m.ami_weekday_kwh_12m as double) / m.ami_weekdays_12m)
+                / (cast(m.ami_weekend_kwh_12m as double) / m.ami_weekend_days_12m)
     end as weekday_weekend_ratio
 from {{ ref('int_customer_trailing_12m') }} as t
 -- the smart-meter sums: rows only where a window holds meter reads

@@ -29,24 +29,24 @@ with keyed as (
     select
         'bills' as input,
         billing_month as month,
-        hash(r) as row_hash
-    from (select * exclude (_batch_id) from {{ ref('stg_billing__bills') }}) as r
+        {{ row_hash('r') }} as row_hash
+    from (select * {{ star_except() }} (_batch_id) from {{ ref('stg_billing__bills') }}) as r
 
     union all
     select
         'bills_due' as input,
         due_month as month,
-        hash(
-            bill_id, customer_id, amount_due,
-            coalesce(paid_in_full_at < due_date + interval 1 day, false)
-        ) as row_hash
+        {{ hash_of(
+            'bill_id, customer_id, amount_due,
+            coalesce(paid_in_full_at < due_date + interval 1 day, false)'
+        ) }} as row_hash
     from {{ ref('int_bills_settled') }}
 
     union all
     select
         'bills_settled' as input,
         {{ month_key('paid_in_full_at') }} as month,
-        hash(bill_id, customer_id, due_date, paid_in_full_at) as row_hash
+        {{ hash_of('bill_id, customer_id, due_date, paid_in_full_at') }} as row_hash
     from {{ ref('int_bills_settled') }}
     where paid_in_full_at is not null
 
@@ -54,22 +54,22 @@ with keyed as (
     select
         'payments' as input,
         payment_month as month,
-        hash(r) as row_hash
-    from (select * exclude (_batch_id) from {{ ref('stg_billing__payments') }}) as r
+        {{ row_hash('r') }} as row_hash
+    from (select * {{ star_except() }} (_batch_id) from {{ ref('stg_billing__payments') }}) as r
 
     union all
     select
         'outages' as input,
         outage_month as month,
-        hash(r) as row_hash
-    from (select * exclude (_batch_id) from {{ ref('stg_oms__outages') }}) as r
+        {{ row_hash('r') }} as row_hash
+    from (select * {{ star_except() }} (_batch_id) from {{ ref('stg_oms__outages') }}) as r
 
     union all
     -- hash(r): DuckDB reads a table alias as the row's struct, which sqlfluff cannot see
     select
         'outage_customers' as input,
         outages.outage_month as month,
-        hash(r) as row_hash  -- noqa: RF02
+        {{ row_hash('r') }} as row_hash  -- noqa: RF02
     from {{ ref('stg_oms__outage_customers') }} as r  -- noqa: AL05
     inner join {{ ref('stg_oms__outages') }} as outages using (outage_id)
 
@@ -77,14 +77,16 @@ with keyed as (
     select
         'work_orders_opened' as input,
         opened_month as month,
-        hash(work_order_id, customer_id, category, channel) as row_hash
+        {{ hash_of('work_order_id, customer_id, category, channel') }} as row_hash
     from {{ ref('stg_crm__work_orders') }}
 
     union all
     select
         'work_orders_closed' as input,
         closed_month as month,
-        hash(work_order_id, customer_id, status, resolution_seconds, satisfaction_score) as row_hash
+        {{ hash_of(
+            'work_order_id, customer_id, status, resolution_seconds, satisfaction_score'
+        ) }} as row_hash
     from {{ ref('stg_crm__work_orders') }}
     where closed_month is not null
 
@@ -92,7 +94,7 @@ with keyed as (
     select
         'meter_reads' as input,
         read_month as month,
-        hash(r) as row_hash
+        {{ row_hash('r') }} as row_hash
     from {{ ref('stg_ami__meter_reads') }} as r  -- noqa: AL05
 
     union all
@@ -103,21 +105,23 @@ with keyed as (
                 then least({{ month_key('updated_at') }}, {{ month_key('connected_on') }})
             else {{ month_key('updated_at') }}
         end as month,
-        hash(r) as row_hash
-    from (select * exclude (_batch_id) from {{ ref('stg_cis__customer_versions') }}) as r
+        {{ row_hash('r') }} as row_hash
+    from (
+        select * {{ star_except() }} (_batch_id) from {{ ref('stg_cis__customer_versions') }}
+    ) as r
 
     union all
     select
         'customer_feeders' as input,
         {{ month_key('connected_on') }} as month,
-        hash(customer_id, feeder_id, connected_on) as row_hash
+        {{ hash_of('customer_id, feeder_id, connected_on') }} as row_hash
     from {{ ref('stg_cis__customers') }}
 
     union all
     select
         'customer_disconnections' as input,
         {{ month_key('disconnected_on') }} as month,
-        hash(customer_id, disconnected_on) as row_hash
+        {{ hash_of('customer_id, disconnected_on') }} as row_hash
     from {{ ref('stg_cis__customers') }}
     where disconnected_on is not null
 )
@@ -126,7 +130,7 @@ select
     month,
     input,
     count(*) as n_rows,
-    sum(row_hash) as fingerprint
+    {{ hash_sum('row_hash') }} as fingerprint
 from keyed
 where month is not null
 group by month, input

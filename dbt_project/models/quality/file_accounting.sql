@@ -20,13 +20,18 @@ per_table as (
         count(*) filter (where status = 'rejected') as files_rejected,
         count(*) filter (where status = 'duplicate') as files_duplicate,
         count(*) filter (where rows_in_file is null) as files_rows_unknown,
-        coalesce(sum(rows_in_file), 0) as rows_in_files,
-        coalesce(sum(rows) filter (where status = 'loaded'), 0) as rows_loaded,
-        coalesce(
-            sum(rows_in_file) filter (where status = 'rejected'), 0
+        -- 128-bit sums on either engine (DuckDB's sum of BIGINT is HUGEINT already)
+        cast(coalesce(sum(rows_in_file), 0) as {{ type_hugeint() }}) as rows_in_files,
+        cast(
+            coalesce(sum(rows) filter (where status = 'loaded'), 0) as {{ type_hugeint() }}
+        ) as rows_loaded,
+        cast(
+            coalesce(sum(rows_in_file) filter (where status = 'rejected'), 0)
+            as {{ type_hugeint() }}
         ) as rows_in_rejected_files,
-        coalesce(
-            sum(rows_in_file) filter (where status = 'duplicate'), 0
+        cast(
+            coalesce(sum(rows_in_file) filter (where status = 'duplicate'), 0)
+            as {{ type_hugeint() }}
         ) as rows_in_duplicate_files
     from files
     group by table_name

@@ -1,11 +1,16 @@
-"""Lint-time stand-in for dbt's `adapter` (.sqlfluff: library_path): `adapter.dispatch(name)`
-renders the dispatched macro as a plain function call `name(arguments)`, SQL of the same
-shape as each engine's implementation (macros/portable.sql), for parsing and layout only; dbt
-itself never imports this."""
+"""Lint-time stand-in for dbt's `adapter` (sqlfluff's jinja templater, .sqlfluff: library_path):
+the models are linted as DuckDB renders them. `adapter.dispatch('x')` is the project's own
+`default__x` macro (loaded from macros/ by the templater); dbt itself never imports this."""
+
+import jinja2
 
 
-def dispatch(macro_name, macro_namespace=None):
-    def call(*arguments):
-        return f"{macro_name}({', '.join(str(a) for a in arguments)})"
+@jinja2.pass_context
+def dispatch(context, macro_name, macro_namespace=None):
+    """The DuckDB (`default__`) implementation of a dispatched macro."""
+    return context[f"default__{macro_name}"]
 
-    return call
+
+def quote(identifier):
+    """An identifier quoted as DuckDB quotes it."""
+    return '"' + identifier.replace('"', '""') + '"'

@@ -51,7 +51,9 @@ conflicts as (
 )
 
 select
-    flagged.* exclude (flagged.is_known_customer, flagged.customer_has_solar, flagged._unparsed),
+    flagged.* {{ star_except() }} (
+        flagged.is_known_customer, flagged.customer_has_solar, flagged._unparsed
+    ),
     case
         when flagged.customer_id is null then 'missing_key'
         -- before 1950: a legacy null sentinel (1900-01-01), not a real date

@@ -57,7 +57,7 @@ checked as (
                 or flagged.due_date is null or flagged.issued_at is null
                 or flagged.period_end < flagged.period_start or flagged.issued_at < '1950-01-01'
                 or flagged.period_start < '1950-01-01'
-                or flagged.period_end > {{ dbt.dateadd('day', 62, 'issued_at') }} then 'bad_date'
+                or flagged.period_end > flagged.issued_at + interval 62 day then 'bad_date'
             when
                 flagged.status is null or flagged.status not in ('issued', 'cancelled')
                 or flagged.is_estimated is null
@@ -80,5 +80,5 @@ checked as (
     from flagged
 )
 
-select * exclude (is_known_customer, customer_has_solar, _unparsed, is_key_conflict)
+select * {{ star_except() }} (is_known_customer, customer_has_solar, _unparsed, is_key_conflict)
 from checked

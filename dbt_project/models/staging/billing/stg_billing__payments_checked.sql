@@ -23,7 +23,9 @@ with flagged as (
 )
 
 select
-    flagged.* exclude (flagged.is_known_customer, flagged._unparsed, flagged.is_key_conflict),
+    flagged.* {{ star_except() }} (
+        flagged.is_known_customer, flagged._unparsed, flagged.is_key_conflict
+    ),
     case
         when flagged.payment_id is null or flagged.customer_id is null then 'missing_key'
         when flagged.amount is null or flagged.amount = 0 then 'bad_number'

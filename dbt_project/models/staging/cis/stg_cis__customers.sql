@@ -10,6 +10,6 @@ ranked as (
     from versions
 )
 
-select * exclude (recency)
+select * {{ star_except() }} (recency)
 from ranked
 where recency = 1

@@ -5,7 +5,7 @@
 -- their value lists and cannot hold a name
 {% set text_fields = ['region', 'tariff_code', 'feeder_id'] %}
 {% set normalized =
-    "lower(case when starts_with({0}, ' ') or ends_with({0}, ' ') then trim({0}) else {0} end)" %}
+    "lower(case when {0} like ' %' or {0} like '% ' then trim({0}) else {0} end)" %}
 with source as (
     select * from {{ source('landing', 'customers') }}
 ),
@@ -118,9 +118,12 @@ pii_in_fields as (
 own_pii_in_fields as (
     select pii_in_fields.*
     from pii_in_fields
-    semi join pii_candidates
-        on pii_in_fields.customer_id = pii_candidates.customer_id
-        and pii_in_fields.value = pii_candidates.value
+    where exists (
+        select 1 from pii_candidates
+        where
+            pii_in_fields.customer_id = pii_candidates.customer_id
+            and pii_in_fields.value = pii_candidates.value
+    )
 ),
 
 leaked as (
@@ -132,15 +135,22 @@ leaked as (
 
 attested as (
     select distinct
-        field,
-        value
+        pii_in_fields.field,
+        pii_in_fields.value
     from pii_in_fields
-    semi join leaked using (field, value)
-    anti join pii_candidates
-        on pii_in_fields.customer_id = pii_candidates.customer_id
-        and pii_in_fields.value = pii_candidates.value
     -- a row without a customer (missing_key) attests nothing
-    where pii_in_fields.customer_id is not null
+    where
+        pii_in_fields.customer_id is not null
+        and exists (
+            select 1 from leaked
+            where leaked.field = pii_in_fields.field and leaked.value = pii_in_fields.value
+        )
+        and not exists (
+            select 1 from pii_candidates
+            where
+                pii_in_fields.customer_id = pii_candidates.customer_id
+                and pii_in_fields.value = pii_candidates.value
+        )
 ),
 
 leaking_rows as (
@@ -148,7 +158,10 @@ leaking_rows as (
         own_pii_in_fields._batch_id,
         own_pii_in_fields._row_number
     from own_pii_in_fields
-    anti join attested using (field, value)
+    where not exists (
+        select 1 from attested
+        where attested.field = own_pii_in_fields.field and attested.value = own_pii_in_fields.value
+    )
 ),
 
 checked as (
@@ -181,11 +194,11 @@ checked as (
             when
                 leaking_rows._batch_id is not null
                 {% for field in text_fields %}
-                or regexp_matches(flagged.{{ field }}, '{{ var("pii_patterns")["email"] }}')
+                or {{ matches_pattern('flagged.' ~ field, var("pii_patterns")["email"]) }}
                 {% endfor %}
                 -- not feeder_id: a feeder id may be ten digits
-                or regexp_matches(flagged.region, '{{ var("pii_patterns")["phone"] }}')
-                or regexp_matches(flagged.tariff_code, '{{ var("pii_patterns")["phone"] }}')
+                or {{ matches_pattern('flagged.region', var("pii_patterns")["phone"]) }}
+                or {{ matches_pattern('flagged.tariff_code', var("pii_patterns")["phone"]) }}
                 then 'pii_in_field'
             when conflicts.customer_id is not null and not flagged.is_exact_duplicate
                 then 'duplicate_key_conflict'
@@ -200,5 +213,5 @@ checked as (
         and flagged._row_number = leaking_rows._row_number
 )
 
-select * exclude (_unparsed)
+select * {{ star_except() }} (_unparsed)
 from checked

@@ -6,7 +6,7 @@
         nullif(trim(source.customer_id), '') as customer_id,
         nullif(trim(strategy), '') as strategy,
         assigned_on,
-        lower(trim(source."group")) as campaign_group,
+        lower(trim(source.{{ adapter.quote('group') }})) as campaign_group,
         customers.customer_id is not null as is_known_customer,
         _unparsed,
         _loaded_at, _source_file, _batch_id, _batch_seq, _row_number
@@ -27,7 +27,9 @@ with flagged as (
 )
 
 select
-    flagged.* exclude (flagged.is_known_customer, flagged._unparsed, flagged.is_key_conflict),
+    flagged.* {{ star_except() }} (
+        flagged.is_known_customer, flagged._unparsed, flagged.is_key_conflict
+    ),
     case
         when
             flagged.campaign_id is null or flagged.customer_id is null

@@ -10,7 +10,7 @@ select
     opened_at,
     closed_at,
     {{ month_key('opened_at') }} as opened_month,
-    date_diff('second', opened_at, closed_at) as resolution_seconds,
+    {{ date_diff('second', 'opened_at', 'closed_at') }} as resolution_seconds,
     {{ month_key('closed_at') }} as closed_month,
     category,
     channel,

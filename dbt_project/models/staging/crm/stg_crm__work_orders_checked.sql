@@ -28,7 +28,9 @@ with flagged as (
 )
 
 select
-    flagged.* exclude (flagged.is_known_customer, flagged._unparsed, flagged.is_key_conflict),
+    flagged.* {{ star_except() }} (
+        flagged.is_known_customer, flagged._unparsed, flagged.is_key_conflict
+    ),
     case
         when flagged.work_order_id is null or flagged.customer_id is null then 'missing_key'
         -- before 1950: a legacy null sentinel (1900-01-01), not a real date

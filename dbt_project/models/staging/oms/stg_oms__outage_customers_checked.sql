@@ -22,7 +22,7 @@ typed as (
 )
 
 select
-    * exclude (is_known_customer),
+    * {{ star_except() }} (is_known_customer),
     {{ is_exact_duplicate(['outage_id', 'customer_id']) }} as is_exact_duplicate,
     case
         when outage_id is null or customer_id is null then 'missing_key'

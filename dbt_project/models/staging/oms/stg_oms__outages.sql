@@ -21,7 +21,7 @@ select
     started_at,
     restored_at,
     {{ month_key('started_at') }} as outage_month,
-    date_diff('minute', started_at, restored_at) as duration_minutes,
+    {{ date_diff('minute', 'started_at', 'restored_at') }} as duration_minutes,
     cause,
     is_planned,
     _batch_id

@@ -45,7 +45,7 @@ conflicts as (
 )
 
 select
-    flagged.* exclude (flagged._unparsed),
+    flagged.* {{ star_except() }} (flagged._unparsed),
     case
         when flagged.outage_id is null or flagged.feeder_id is null then 'missing_key'
         -- before 1950: a legacy null sentinel (1900-01-01), not a real date
