@@ -64,5 +64,5 @@ def agreement(
         "rows_left": rows_left,
         "rows_right": rows_right,
         "rows_shared": row[0],
-        "columns": {c: float(share or 0.0) for c, share in zip(compared, row[1:])},
+        "columns": {c: float(share or 0.0) for c, share in zip(compared, row[1:], strict=True)},
     }

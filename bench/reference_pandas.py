@@ -19,7 +19,13 @@ import pandas as pd
 
 WINDOW = 12
 WINTER, SUMMER = (12, 1, 2), (6, 7, 8)
-FIELD_CATEGORIES = ("meter_fault", "vegetation", "voltage_quality", "new_connection", "reconnection")
+FIELD_CATEGORIES = (
+    "meter_fault",
+    "vegetation",
+    "voltage_quality",
+    "new_connection",
+    "reconnection",
+)
 
 
 def read(landing: Path, table: str) -> pd.DataFrame:
@@ -71,9 +77,7 @@ def monthly_facts(landing: Path, versions: pd.DataFrame) -> pd.DataFrame:
     # when each bill was paid in full: the first payment that covers it after its last shortfall
     flows = payments.merge(bills[["bill_id", "amount_due"]], on="bill_id")
     flows = flows.sort_values(["bill_id", "paid_at", "payment_id"])
-    flows["covered"] = (
-        flows.groupby("bill_id")["amount"].cumsum() >= flows["amount_due"] - 0.005
-    )
+    flows["covered"] = flows.groupby("bill_id")["amount"].cumsum() >= flows["amount_due"] - 0.005
     last_short = flows[~flows["covered"]].groupby("bill_id")["paid_at"].max()
     flows["last_short"] = flows["bill_id"].map(last_short)
     settling = flows[flows["covered"] & ~(flows["paid_at"] <= flows["last_short"])]
@@ -91,6 +95,7 @@ def monthly_facts(landing: Path, versions: pd.DataFrame) -> pd.DataFrame:
         amount_due=("amount_due", "sum"),
     )
     paid_bills = bills[bills["paid_at"].notna() & (bills["paid_mi"] <= last_mi)]
+    paid_bills = paid_bills.astype({"paid_mi": "int64"})
     settled = paid_bills.groupby(["customer_id", "paid_mi"]).agg(
         n_settled=("bill_id", "size"), days_late_settled=("days_late", "sum")
     )
@@ -162,8 +167,10 @@ def monthly_facts(landing: Path, versions: pd.DataFrame) -> pd.DataFrame:
     closed = orders[(orders["status"] == "closed") & orders["closed_at"].notna()].copy()
     # whole seconds between the two instants' seconds, as SQL's date_diff('second', ...)
     closed["resolution_seconds"] = (
-        closed["closed_at"].dt.floor("s") - closed["opened_at"].dt.floor("s")
-    ).dt.total_seconds().astype("int64")
+        (closed["closed_at"].dt.floor("s") - closed["opened_at"].dt.floor("s"))
+        .dt.total_seconds()
+        .astype("int64")
+    )
     closed["mi"] = month_index(closed["closed_at"])
     resolved = closed.groupby(["customer_id", "mi"]).agg(
         n_resolved=("work_order_id", "size"),
@@ -221,9 +228,12 @@ def features(landing: Path) -> pd.DataFrame:
     by_customer = frame.groupby("customer_id", sort=False)
     rolling = by_customer[summed].rolling(WINDOW, min_periods=1)
     t = rolling.sum().reset_index(drop=True).add_suffix("_12m")
-    maxima = by_customer[["kwh", "max_demand_kw", "last_billed_mi"]].rolling(
-        WINDOW, min_periods=1
-    ).max().reset_index(drop=True)
+    maxima = (
+        by_customer[["kwh", "max_demand_kw", "last_billed_mi"]]
+        .rolling(WINDOW, min_periods=1)
+        .max()
+        .reset_index(drop=True)
+    )
     t["kwh_max"] = maxima["kwh"]
     t["max_demand_kw"] = maxima["max_demand_kw"]
     t["months_since_last_bill"] = frame["mi"] - maxima["last_billed_mi"]
@@ -273,6 +283,7 @@ def features(landing: Path) -> pd.DataFrame:
     ]
     a = in_force.merge(t, on=["customer_id", "mi"]).sort_values(["customer_id", "mi"])
     a = a.reset_index(drop=True)
+    mi = a["mi"].astype("int64")
 
     def ratio(numerator, denominator, when):
         return (numerator / denominator).where(when)
@@ -284,9 +295,7 @@ def features(landing: Path) -> pd.DataFrame:
     out = pd.DataFrame(
         {
             "customer_id": a["customer_id"],
-            "as_of_month": (a["mi"] // 12).astype(str)
-            + "-"
-            + (a["mi"] % 12 + 1).astype(str).str.zfill(2),
+            "as_of_month": (mi // 12).astype(str) + "-" + (mi % 12 + 1).astype(str).str.zfill(2),
             "customer_class": a["customer_class"],
             "region": a["region"],
             "tariff_code": a["tariff_code"],
@@ -307,7 +316,8 @@ def features(landing: Path) -> pd.DataFrame:
             "kwh_avg_month": ratio(kwh_12m, n, n > 0),
             "kwh_growth": ratio(
                 a["kwh_last_3m"], a["kwh_last_3m_year_ago"], a["kwh_last_3m_year_ago"] > 0
-            ) - 1,
+            )
+            - 1,
             "kwh_seasonality": ratio(a["kwh_max"], mean, kwh_12m > 0),
             "kwh_winter_share": ratio(
                 a["kwh_winter_12m"].fillna(0), a["kwh_abs_12m"], a["kwh_abs_12m"] > 0
@@ -324,9 +334,7 @@ def features(landing: Path) -> pd.DataFrame:
             a["kwh_abs_12m"] / n,
             (a["kwh_abs_12m"] > 0) & (months_billed > 0),
         )
-    variance = (
-        (n * a["kwh_squares_12m"] - kwh_12m * kwh_12m).clip(lower=0) / (n * (n - 1))
-    )
+    variance = (n * a["kwh_squares_12m"] - kwh_12m * kwh_12m).clip(lower=0) / (n * (n - 1))
     out["kwh_volatility"] = np.where(
         (kwh_12m != 0) & (n > 1), np.sqrt(variance) / (kwh_12m / n).abs(), np.nan
     )
@@ -336,9 +344,7 @@ def features(landing: Path) -> pd.DataFrame:
     out["tou_offpeak_share"] = ratio(a["kwh_offpeak_12m"], gross, gross > 0)
     out["max_demand_kw"] = a["max_demand_kw"]
     capacity = a["contracted_capacity_kva"].astype("float64")
-    out["capacity_utilisation"] = ratio(
-        kwh_12m / (n * 730.0), capacity, (capacity > 0) & (n > 0)
-    )
+    out["capacity_utilisation"] = ratio(kwh_12m / (n * 730.0), capacity, (capacity > 0) & (n > 0))
     revenue = a["amount_billed_12m"]
     out["revenue_12m"] = revenue.fillna(0)
     out["revenue_avg_month"] = ratio(revenue.fillna(0), n, n > 0)
