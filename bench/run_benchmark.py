@@ -32,10 +32,11 @@ from bench.memory import PeakMemory, run_measured  # noqa: E402
 from orchestration.settings import PROJECT_ROOT, Paths  # noqa: E402
 
 BENCH = Path(__file__).resolve().parent
-# (name, script): each reads the landing folder and writes its features to a Parquet file
+# (name, script, takes the pipeline's DuckDB memory limit): each reads the landing folder and
+# writes its features to a Parquet file
 REFERENCES = (
-    ("hand-written DuckDB", BENCH / "reference_duckdb.py"),
-    ("pandas", BENCH / "reference_pandas.py"),
+    ("hand-written DuckDB", BENCH / "reference_duckdb.py", True),
+    ("pandas", BENCH / "reference_pandas.py", False),
 )
 # the features shown in the agreement table (all shared columns are compared and stored)
 SHOWN = (
@@ -68,15 +69,17 @@ def run_references(folder: Path, paths: Paths, backfill: dict) -> list[dict]:
     """Each reference timed on the landing files, then its features compared with
     customer_features; prints the ratio and agreement tables. `backfill`: GridSeg's
     {'seconds', 'peak_rss_mib'}."""
-    from orchestration.defs.warehouse import connect_duckdb
+    from orchestration.defs.warehouse import connect_duckdb, memory_limit_bytes
 
     out = folder / "references"
     out.mkdir(exist_ok=True)
     references = []
-    for name, script in REFERENCES:
+    for name, script, duckdb_limit in REFERENCES:
         output = out / f"{script.stem}.parquet"
         output.unlink(missing_ok=True)
         command = [sys.executable, str(script), str(paths.landing), str(output)]
+        if duckdb_limit:
+            command += ["--memory-limit", str(memory_limit_bytes())]
         seconds, peak = run_measured(command)
         print(f"{name:<24} {seconds:8.1f} s   peak {peak:8.0f} MiB", flush=True)
         references.append(

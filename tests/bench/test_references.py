@@ -24,7 +24,7 @@ def outputs(tmp_path_factory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("references")
     generate(root / "landing", root / "truth", n_customers=CUSTOMERS, n_months=MONTHS, seed=11)
     out = {}
-    for name, script in REFERENCES:
+    for name, script, _ in REFERENCES:
         out[name] = root / f"{script.stem}.parquet"
         subprocess.run(
             [sys.executable, str(script), str(root / "landing"), str(out[name])], check=True
