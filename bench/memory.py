@@ -4,7 +4,9 @@ sampled from /proc every 100 ms: what the machine must really have free."""
 from __future__ import annotations
 
 import os
+import subprocess
 import threading
+import time
 from pathlib import Path
 
 
@@ -61,3 +63,18 @@ class PeakMemory:
         self._stop.set()
         self._thread.join()
         self.mib = max(self.mib, tree_rss_mib())
+
+
+def run_measured(command: list[str], interval: float = 0.1) -> tuple[float, float]:
+    """(wall seconds, peak tree RSS in MiB) of a command run in a process of its own: only its
+    own memory, not this process's. Raises CalledProcessError when it fails."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command)
+    peak = 0.0
+    while process.poll() is None:
+        peak = max(peak, tree_rss_mib(process.pid))
+        time.sleep(interval)
+    seconds = time.perf_counter() - started
+    if process.returncode:
+        raise subprocess.CalledProcessError(process.returncode, command)
+    return seconds, peak
