@@ -58,5 +58,7 @@ def test_season_months_have_one_home_read_by_dbt_and_ml(tmp_path, trained):
     south.write_text(yaml.safe_dump(project))
     assert season_months(south)["winter"] == [6, 7, 8]
     # the dbt model renders the same var for its seasonal sums
-    models = (DBT_PROJECT_FILE.parent / "models/intermediate/_intermediate__models.yml").read_text()
-    assert "var('season_months')['winter']" in models
+    trailing = DBT_PROJECT_FILE.parent / "models/intermediate/int_customer_trailing_12m.sql"
+    text = trailing.read_text()
+    assert "var('season_months')" in text
+    assert "seasons['winter']" in text and "seasons['summer']" in text
