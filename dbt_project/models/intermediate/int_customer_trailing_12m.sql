@@ -90,47 +90,96 @@ active as (
         )
 ),
 
--- every customer x month with a fact in reach of the windows, and the active as_of_months
-customer_months as (
+calendar as (
+    {{ trailing_calendar() }}
+),
+
+-- each active customer's months: every calendar month from its first with a fact in reach of the
+-- windows (or its first as_of_month) to its last as_of_month
+customer_spans as (
     select
         customer_id,
-        as_of_month as month
-    from active
-    {% for _, relation, month_column in sources %}
-    union
-    select
-        customer_id,
-        {{ month_column }}
-    from {{ relation }}
-    where {{ month_column }} between '{{ first_fact_month }}' and '{{ max_month }}'
-    {% endfor %}
+        min(month) as first_month,
+        max(case when is_output then month end) as last_month
+    from (
+        select
+            customer_id,
+            as_of_month as month,
+            true as is_output
+        from active
+        {% for _, relation, month_column in sources %}
+        union all
+        select
+            customer_id,
+            {{ month_column }} as month,
+            false as is_output
+        from {{ relation }}
+        where {{ month_column }} between '{{ first_fact_month }}' and '{{ max_month }}'
+        {% endfor %}
+    ) as customer_fact_months
+    group by customer_id
+    having max(case when is_output then 1 else 0 end) = 1
 ),
 
 facts as (
     select
-        customer_months.customer_id,
-        customer_months.month,
-        {{ month_number('customer_months.month') }} as month_number,
+        customer_spans.customer_id,
+        calendar.month,
+        calendar.month_number,
         b.billing_month is not null as is_billed,
         b.billing_month is not null
-        and {{ month_number('customer_months.month') }} % 12 + 1
-        in ({{ seasons['winter'] | join(', ') }}) as is_winter,
+        and calendar.month_number % 12 + 1 in ({{ seasons['winter'] | join(', ') }}) as is_winter,
         b.billing_month is not null
-        and {{ month_number('customer_months.month') }} % 12 + 1
-        in ({{ seasons['summer'] | join(', ') }}) as is_summer,
+        and calendar.month_number % 12 + 1 in ({{ seasons['summer'] | join(', ') }}) as is_summer,
         {% for alias, column, _ in summed %}
         {{ alias }}.{{ column }},
         {% endfor %}
         b.kwh,
         b.max_demand_kw,
         p.arrears_over_60d
-    from customer_months
+    from customer_spans
+    inner join calendar
+        on calendar.month between customer_spans.first_month and customer_spans.last_month
     {% for alias, relation, month_column in sources %}
     left join {{ relation }} as {{ alias }}
         on
-        customer_months.customer_id = {{ alias }}.customer_id
-        and customer_months.month = {{ alias }}.{{ month_column }}
+        customer_spans.customer_id = {{ alias }}.customer_id
+        and calendar.month = {{ alias }}.{{ month_column }}
     {% endfor %}
+),
+
+-- one window pass: running totals, and the maxima over 12-row frames
+running as (
+    select
+        customer_id,
+        month,
+        month_number,
+        arrears_over_60d,
+        {% for _, column, _ in summed %}
+        {{ running_sum(column, column) }},
+        {{ running_count(column, column) }},
+        {% endfor %}
+        {{ running_sum('kwh', 'kwh') }},
+        {{ running_count('kwh', 'kwh') }},
+        {{ running_sum('cast(kwh as decimal(38, 3)) * kwh', 'kwh_squares') }},
+        {{ running_sum('abs(kwh)', 'kwh_abs') }},
+        {{ running_sum('case when is_winter then kwh end', 'kwh_winter') }},
+        {{ running_count('case when is_winter then kwh end', 'kwh_winter') }},
+        {{ running_sum('case when is_summer then kwh end', 'kwh_summer') }},
+        {{ running_count('case when is_summer then kwh end', 'kwh_summer') }},
+        {{ running_count('case when is_billed then 1 end', 'billed') }},
+        {{ running_count('case when is_winter then 1 end', 'winter') }},
+        {{ running_count('case when is_summer then 1 end', 'summer') }},
+        {{ running_count('case when kwh < 0 then 1 end', 'net_export') }},
+        max(case when is_billed then month_number end)
+            over ({{ customer_months_window() }} rows between unbounded preceding and current row)
+            as last_billed,
+        max(kwh) over ({{ customer_months_window() }} rows between 11 preceding and current row)
+            as kwh_max,
+        max(max_demand_kw)
+            over ({{ customer_months_window() }} rows between 11 preceding and current row)
+            as max_demand_kw
+    from facts
 ),
 
 windows as (
@@ -139,24 +188,24 @@ windows as (
         month,
         month_number,
         arrears_over_60d,
+        kwh_max,
+        max_demand_kw,
         {% for _, column, _ in summed %}
-        sum({{ column }}) {{ months_frame(11) }} as {{ column }}_12m,
+        {{ trailing_sum(column, 12) }} as {{ column }}_12m,
         {% endfor %}
-        sum(kwh) {{ months_frame(11) }} as kwh_12m,
-        sum(cast(kwh as decimal(38, 3)) * kwh) {{ months_frame(11) }} as kwh_squares_12m,
-        sum(abs(kwh)) {{ months_frame(11) }} as kwh_abs_12m,
-        count(case when is_billed then 1 end) {{ months_frame(11) }} as months_billed,
-        max(case when is_billed then month_number end) {{ months_frame(11) }} as last_billed,
-        max(kwh) {{ months_frame(11) }} as kwh_max,
-        sum(case when is_winter then kwh end) {{ months_frame(11) }} as kwh_winter,
-        sum(case when is_summer then kwh end) {{ months_frame(11) }} as kwh_summer,
-        count(case when is_winter then 1 end) {{ months_frame(11) }} as winter_months_billed,
-        count(case when is_summer then 1 end) {{ months_frame(11) }} as summer_months_billed,
-        count(case when kwh < 0 then 1 end) {{ months_frame(11) }} as net_export_months,
-        max(max_demand_kw) {{ months_frame(11) }} as max_demand_kw,
-        sum(kwh) {{ months_frame(2) }} as kwh_last_3m,
-        sum(kwh) {{ months_frame(14, 12) }} as kwh_last_3m_year_ago
-    from facts
+        {{ trailing_sum('kwh', 12) }} as kwh_12m,
+        {{ trailing_sum('kwh_squares', 12, counted='kwh') }} as kwh_squares_12m,
+        {{ trailing_sum('kwh_abs', 12, counted='kwh') }} as kwh_abs_12m,
+        {{ running_growth('billed_n', 12) }} as months_billed,
+        case when last_billed > month_number - 12 then last_billed end as last_billed,
+        {{ trailing_sum('kwh_winter', 12) }} as kwh_winter,
+        {{ trailing_sum('kwh_summer', 12) }} as kwh_summer,
+        {{ running_growth('winter_n', 12) }} as winter_months_billed,
+        {{ running_growth('summer_n', 12) }} as summer_months_billed,
+        {{ running_growth('net_export_n', 12) }} as net_export_months,
+        {{ trailing_sum('kwh', 3) }} as kwh_last_3m,
+        {{ trailing_sum('kwh', 3, 12) }} as kwh_last_3m_year_ago
+    from running
 )
 
 select

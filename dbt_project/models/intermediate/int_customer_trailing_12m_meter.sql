@@ -31,32 +31,48 @@ meter_in_reach as (
     where month between '{{ first_fact_month }}' and '{{ max_month }}'
 ),
 
--- the months of each meter customer: those with reads in reach, and every as_of_month
-customer_months as (
-    select
-        customer_id,
-        month
-    from meter_in_reach
-    union
-    select
-        meter_customers.customer_id,
-        output_months.as_of_month as month
-    from (select distinct customer_id from meter_in_reach) as meter_customers
-    cross join output_months
+calendar as (
+    {{ trailing_calendar() }}
 ),
 
+-- each meter customer's months: every calendar month from its first with reads in reach to the
+-- last as_of_month
 facts as (
     select
-        customer_months.customer_id,
-        customer_months.month,
-        {{ month_number('customer_months.month') }} as month_number,
+        meter_customers.customer_id,
+        calendar.month,
+        calendar.month_number,
         {% for column, _ in summed %}meter_in_reach.{{ column }},
         {% endfor %}meter_in_reach.ami_max_kw
-    from customer_months
+    from (
+        select
+            customer_id,
+            min(month) as first_month
+        from meter_in_reach
+        group by customer_id
+    ) as meter_customers
+    cross join (select max(as_of_month) as last_month from output_months) as last_output
+    inner join calendar
+        on calendar.month between meter_customers.first_month and last_output.last_month
     left join meter_in_reach
         on
-        customer_months.customer_id = meter_in_reach.customer_id
-        and customer_months.month = meter_in_reach.month
+        meter_customers.customer_id = meter_in_reach.customer_id
+        and calendar.month = meter_in_reach.month
+),
+
+-- one window pass: running totals, and the maximum over 12-row frames
+running as (
+    select
+        customer_id,
+        month,
+        month_number,
+        {% for column, _ in summed %}
+        {{ running_sum(column, column) }},
+        {{ running_count(column, column) }},
+        {% endfor %}
+        max(ami_max_kw) over ({{ customer_months_window() }} rows between 11 preceding and current row)
+            as ami_max_kw
+    from facts
 ),
 
 windows as (
@@ -64,10 +80,10 @@ windows as (
         customer_id,
         month,
         {% for column, _ in summed %}
-        sum({{ column }}) {{ months_frame(11) }} as {{ column }}_12m,
+        {{ trailing_sum(column, 12) }} as {{ column }}_12m,
         {% endfor %}
-        max(ami_max_kw) {{ months_frame(11) }} as ami_max_kw
-    from facts
+        ami_max_kw
+    from running
 )
 
 select
