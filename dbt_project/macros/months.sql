@@ -27,9 +27,3 @@
 {% macro shift_month(key, n) -%}
     {{- month_of_index((month_index(key) | int) + n) -}}
 {%- endmacro %}
-
-{# Months since year 0 of a 'YYYY-MM' key column, in SQL: an integer on which a calendar window
-   is a RANGE frame (`range between 11 preceding and current row`), gaps and all. #}
-{% macro month_number(key_expr) -%}
-    (cast(substr({{ key_expr }}, 1, 4) as integer) * 12 + cast(substr({{ key_expr }}, 6, 2) as integer) - 1)
-{%- endmacro %}

@@ -28,39 +28,13 @@
     ) as calendar (month, month_number)
 {%- endmacro %}
 
-{# The window of a customer's months on a dense spine (a row for every calendar month from its
-   first to its last): `rows` frames and lag() offsets count calendar months. #}
-{% macro customer_months_window() -%}
-    partition by customer_id order by month_number
-{%- endmacro %}
-
-{# Running totals on that window (select-list items of one window pass): `<name>_sum`, the sum
-   of `expr` over the customer's months so far, and `<name>_n`, the count of its values. #}
-{% macro running_sum(expr, name) -%}
-    sum({{ expr }}) over ({{ customer_months_window() }} rows between unbounded preceding and current row)
-        as {{ name }}_sum
-{%- endmacro %}
-
-{% macro running_count(expr, name) -%}
-    count({{ expr }}) over ({{ customer_months_window() }} rows between unbounded preceding and current row)
-        as {{ name }}_n
-{%- endmacro %}
-
-{# A running total's growth over the `months` months that end `offset` months before the row's:
-   the total then less the total `months` earlier (none before the customer's first month). #}
-{% macro running_growth(column, months, offset=0) -%}
-    {%- set window = customer_months_window() -%}
-    coalesce({{ 'lag(' ~ column ~ ', ' ~ offset ~ ') over (' ~ window ~ ')' if offset else column }}, 0)
-    - coalesce(lag({{ column }}, {{ offset + months }}) over ({{ window }}), 0)
-{%- endmacro %}
-
-{# The sum of running_sum `name`'s values over `months` months ending `offset` months back:
-   null when the window holds no value (no value of running_sum `counted`, null exactly where
-   `name`'s expression is), as SQL's sum over nulls is. Exact: the totals are DECIMAL or integer
-   sums. #}
-{% macro trailing_sum(name, months, offset=0, counted=none) -%}
-    case
-        when {{ running_growth((counted or name) ~ '_n', months, offset) }} > 0
-            then {{ running_growth(name ~ '_sum', months, offset) }}
-    end
+{# A window over a customer's months `months_back`..`months_back_end` months before the row's: a
+   ROWS frame, the models' rows being a dense spine (one row for every calendar month from the
+   customer's first to its last), so that n rows are n calendar months. #}
+{% macro months_frame(months_back, months_back_end=0) -%}
+    over (
+        partition by customer_id order by month_number
+        rows between {{ months_back }} preceding and
+        {{ 'current row' if months_back_end == 0 else months_back_end ~ ' preceding' }}
+    )
 {%- endmacro %}

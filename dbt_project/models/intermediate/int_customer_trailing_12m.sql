@@ -4,9 +4,9 @@
 -- as_of_month, with the account attributes in force at the month end; the customer_features
 -- view turns them into ratios.
 --
--- Each customer's months (every month with a fact in reach of the run's windows, and the
--- as_of_months) are one row each, numbered in calendar months (month_number): a window is a
--- RANGE frame over that number, so a month without any row counts as a month without a value.
+-- Each active customer has one row for every calendar month (month_number) from its first month
+-- with a fact in reach of the run's windows (or its first as_of_month) to its last as_of_month:
+-- on this dense spine a window of n months is a ROWS frame of n rows.
 -- A window with no value is null, as SQL's sum over nulls is. Sums keep their monthly fact's
 -- DECIMAL(18, s) (64 bits; a sum beyond it fails the cast), counts are INTEGER (a count beyond
 -- it fails the cast; resolution seconds add up past 2**31 in a year: BIGINT), the sum of
@@ -148,64 +148,30 @@ facts as (
     {% endfor %}
 ),
 
--- one window pass: running totals, and the maxima over 12-row frames
-running as (
-    select
-        customer_id,
-        month,
-        month_number,
-        arrears_over_60d,
-        {% for _, column, _ in summed %}
-        {{ running_sum(column, column) }},
-        {{ running_count(column, column) }},
-        {% endfor %}
-        {{ running_sum('kwh', 'kwh') }},
-        {{ running_count('kwh', 'kwh') }},
-        {{ running_sum('cast(kwh as decimal(38, 3)) * kwh', 'kwh_squares') }},
-        {{ running_sum('abs(kwh)', 'kwh_abs') }},
-        {{ running_sum('case when is_winter then kwh end', 'kwh_winter') }},
-        {{ running_count('case when is_winter then kwh end', 'kwh_winter') }},
-        {{ running_sum('case when is_summer then kwh end', 'kwh_summer') }},
-        {{ running_count('case when is_summer then kwh end', 'kwh_summer') }},
-        {{ running_count('case when is_billed then 1 end', 'billed') }},
-        {{ running_count('case when is_winter then 1 end', 'winter') }},
-        {{ running_count('case when is_summer then 1 end', 'summer') }},
-        {{ running_count('case when kwh < 0 then 1 end', 'net_export') }},
-        max(case when is_billed then month_number end)
-            over ({{ customer_months_window() }} rows between unbounded preceding and current row)
-            as last_billed,
-        max(kwh) over ({{ customer_months_window() }} rows between 11 preceding and current row)
-            as kwh_max,
-        max(max_demand_kw)
-            over ({{ customer_months_window() }} rows between 11 preceding and current row)
-            as max_demand_kw
-    from facts
-),
-
 windows as (
     select
         customer_id,
         month,
         month_number,
         arrears_over_60d,
-        kwh_max,
-        max_demand_kw,
         {% for _, column, _ in summed %}
-        {{ trailing_sum(column, 12) }} as {{ column }}_12m,
+        sum({{ column }}) {{ months_frame(11) }} as {{ column }}_12m,
         {% endfor %}
-        {{ trailing_sum('kwh', 12) }} as kwh_12m,
-        {{ trailing_sum('kwh_squares', 12, counted='kwh') }} as kwh_squares_12m,
-        {{ trailing_sum('kwh_abs', 12, counted='kwh') }} as kwh_abs_12m,
-        {{ running_growth('billed_n', 12) }} as months_billed,
-        case when last_billed > month_number - 12 then last_billed end as last_billed,
-        {{ trailing_sum('kwh_winter', 12) }} as kwh_winter,
-        {{ trailing_sum('kwh_summer', 12) }} as kwh_summer,
-        {{ running_growth('winter_n', 12) }} as winter_months_billed,
-        {{ running_growth('summer_n', 12) }} as summer_months_billed,
-        {{ running_growth('net_export_n', 12) }} as net_export_months,
-        {{ trailing_sum('kwh', 3) }} as kwh_last_3m,
-        {{ trailing_sum('kwh', 3, 12) }} as kwh_last_3m_year_ago
-    from running
+        sum(kwh) {{ months_frame(11) }} as kwh_12m,
+        sum(cast(kwh as decimal(38, 3)) * kwh) {{ months_frame(11) }} as kwh_squares_12m,
+        sum(abs(kwh)) {{ months_frame(11) }} as kwh_abs_12m,
+        count(case when is_billed then 1 end) {{ months_frame(11) }} as months_billed,
+        max(case when is_billed then month_number end) {{ months_frame(11) }} as last_billed,
+        max(kwh) {{ months_frame(11) }} as kwh_max,
+        sum(case when is_winter then kwh end) {{ months_frame(11) }} as kwh_winter,
+        sum(case when is_summer then kwh end) {{ months_frame(11) }} as kwh_summer,
+        count(case when is_winter then 1 end) {{ months_frame(11) }} as winter_months_billed,
+        count(case when is_summer then 1 end) {{ months_frame(11) }} as summer_months_billed,
+        count(case when kwh < 0 then 1 end) {{ months_frame(11) }} as net_export_months,
+        max(max_demand_kw) {{ months_frame(11) }} as max_demand_kw,
+        sum(kwh) {{ months_frame(2) }} as kwh_last_3m,
+        sum(kwh) {{ months_frame(14, 12) }} as kwh_last_3m_year_ago
+    from facts
 )
 
 select

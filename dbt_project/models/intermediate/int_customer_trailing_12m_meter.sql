@@ -9,8 +9,9 @@
 -- customer; here a run without meter reads writes nothing.
 --
 -- The as_of_months are int_customer_trailing_12m's (trailing_output_months), and so are the
--- frames: a RANGE over calendar month numbers, null for a window without a value, sums in the
--- monthly fact's DECIMAL(18, s), counts as INTEGER.
+-- frames: ROWS over a dense spine of calendar months (from the customer's first month with reads
+-- in reach to the last as_of_month), null for a window without a value, sums in the monthly
+-- fact's DECIMAL(18, s), counts as INTEGER.
 {%- set first_fact_month = trailing_first_fact_month() %}
 {%- set max_month = var('max_month') %}
 {%- set billing = ref('int_customer_months_billing') %}
@@ -35,6 +36,18 @@ calendar as (
     {{ trailing_calendar() }}
 ),
 
+meter_customers as (
+    select
+        customer_id,
+        min(month) as first_month
+    from meter_in_reach
+    group by customer_id
+),
+
+last_output as (
+    select max(as_of_month) as last_month from output_months
+),
+
 -- each meter customer's months: every calendar month from its first with reads in reach to the
 -- last as_of_month
 facts as (
@@ -44,14 +57,8 @@ facts as (
         calendar.month_number,
         {% for column, _ in summed %}meter_in_reach.{{ column }},
         {% endfor %}meter_in_reach.ami_max_kw
-    from (
-        select
-            customer_id,
-            min(month) as first_month
-        from meter_in_reach
-        group by customer_id
-    ) as meter_customers
-    cross join (select max(as_of_month) as last_month from output_months) as last_output
+    from meter_customers
+    cross join last_output
     inner join calendar
         on calendar.month between meter_customers.first_month and last_output.last_month
     left join meter_in_reach
@@ -60,30 +67,15 @@ facts as (
         and calendar.month = meter_in_reach.month
 ),
 
--- one window pass: running totals, and the maximum over 12-row frames
-running as (
-    select
-        customer_id,
-        month,
-        month_number,
-        {% for column, _ in summed %}
-        {{ running_sum(column, column) }},
-        {{ running_count(column, column) }},
-        {% endfor %}
-        max(ami_max_kw) over ({{ customer_months_window() }} rows between 11 preceding and current row)
-            as ami_max_kw
-    from facts
-),
-
 windows as (
     select
         customer_id,
         month,
         {% for column, _ in summed %}
-        {{ trailing_sum(column, 12) }} as {{ column }}_12m,
+        sum({{ column }}) {{ months_frame(11) }} as {{ column }}_12m,
         {% endfor %}
-        ami_max_kw
-    from running
+        max(ami_max_kw) {{ months_frame(11) }} as ami_max_kw
+    from facts
 )
 
 select
