@@ -18,14 +18,12 @@
     {{- (key[0:4] | int) * 12 + (key[5:7] | int) - 1 -}}
 {%- endmacro %}
 
-{# A 'YYYY-MM' key shifted by n months, computed at compile time. #}
-{% macro shift_month(key, n) -%}
-    {%- set idx = (month_index(key) | int) + n -%}
+{# The 'YYYY-MM' key of a month index (months since year 0), at compile time. #}
+{% macro month_of_index(idx) -%}
     {{- '%04d-%02d' | format(idx // 12, idx % 12 + 1) -}}
 {%- endmacro %}
 
-{# Months since year 0 of a 'YYYY-MM' key column, in SQL: an integer on which a calendar window
-   is a RANGE frame (`range between 11 preceding and current row`), gaps and all. #}
-{% macro month_number(key_expr) -%}
-    (cast(substr({{ key_expr }}, 1, 4) as integer) * 12 + cast(substr({{ key_expr }}, 6, 2) as integer) - 1)
+{# A 'YYYY-MM' key shifted by n months, computed at compile time. #}
+{% macro shift_month(key, n) -%}
+    {{- month_of_index((month_index(key) | int) + n) -}}
 {%- endmacro %}

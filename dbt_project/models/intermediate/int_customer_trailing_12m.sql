@@ -4,9 +4,9 @@
 -- as_of_month, with the account attributes in force at the month end; the customer_features
 -- view turns them into ratios.
 --
--- Each customer's months (every month with a fact in reach of the run's windows, and the
--- as_of_months) are one row each, numbered in calendar months (month_number): a window is a
--- RANGE frame over that number, so a month without any row counts as a month without a value.
+-- Each active customer has one row for every calendar month (month_number) from its first month
+-- with a fact in reach of the run's windows (or its first as_of_month) to its last as_of_month:
+-- on this dense spine a window of n months is a ROWS frame of n rows.
 -- A window with no value is null, as SQL's sum over nulls is. Sums keep their monthly fact's
 -- DECIMAL(18, s) (64 bits; a sum beyond it fails the cast), counts are INTEGER (a count beyond
 -- it fails the cast; resolution seconds add up past 2**31 in a year: BIGINT), the sum of
@@ -90,46 +90,61 @@ active as (
         )
 ),
 
--- every customer x month with a fact in reach of the windows, and the active as_of_months
-customer_months as (
+calendar as (
+    {{ trailing_calendar() }}
+),
+
+-- each active customer's months: every calendar month from its first with a fact in reach of the
+-- windows (or its first as_of_month) to its last as_of_month
+customer_spans as (
     select
         customer_id,
-        as_of_month as month
-    from active
-    {% for _, relation, month_column in sources %}
-    union
-    select
-        customer_id,
-        {{ month_column }}
-    from {{ relation }}
-    where {{ month_column }} between '{{ first_fact_month }}' and '{{ max_month }}'
-    {% endfor %}
+        min(month) as first_month,
+        max(case when is_output then month end) as last_month
+    from (
+        select
+            customer_id,
+            as_of_month as month,
+            true as is_output
+        from active
+        {% for _, relation, month_column in sources %}
+        union all
+        select
+            customer_id,
+            {{ month_column }} as month,
+            false as is_output
+        from {{ relation }}
+        where {{ month_column }} between '{{ first_fact_month }}' and '{{ max_month }}'
+        {% endfor %}
+    ) as customer_fact_months
+    group by customer_id
+    having max(case when is_output then 1 else 0 end) = 1
 ),
 
 facts as (
     select
-        customer_months.customer_id,
-        customer_months.month,
-        {{ month_number('customer_months.month') }} as month_number,
+        customer_spans.customer_id,
+        calendar.month,
+        calendar.month_number,
         b.billing_month is not null as is_billed,
         b.billing_month is not null
-        and {{ month_number('customer_months.month') }} % 12 + 1
-        in ({{ seasons['winter'] | join(', ') }}) as is_winter,
+        and calendar.month_number % 12 + 1 in ({{ seasons['winter'] | join(', ') }}) as is_winter,
         b.billing_month is not null
-        and {{ month_number('customer_months.month') }} % 12 + 1
-        in ({{ seasons['summer'] | join(', ') }}) as is_summer,
+        and calendar.month_number % 12 + 1 in ({{ seasons['summer'] | join(', ') }}) as is_summer,
         {% for alias, column, _ in summed %}
         {{ alias }}.{{ column }},
         {% endfor %}
         b.kwh,
         b.max_demand_kw,
         p.arrears_over_60d
-    from customer_months
+    from customer_spans
+    inner join calendar
+        on calendar.month between customer_spans.first_month and customer_spans.last_month
     {% for alias, relation, month_column in sources %}
     left join {{ relation }} as {{ alias }}
         on
-        customer_months.customer_id = {{ alias }}.customer_id
-        and customer_months.month = {{ alias }}.{{ month_column }}
+        customer_spans.customer_id = {{ alias }}.customer_id
+        and calendar.month = {{ alias }}.{{ month_column }}
     {% endfor %}
 ),
 

@@ -9,8 +9,9 @@
 -- customer; here a run without meter reads writes nothing.
 --
 -- The as_of_months are int_customer_trailing_12m's (trailing_output_months), and so are the
--- frames: a RANGE over calendar month numbers, null for a window without a value, sums in the
--- monthly fact's DECIMAL(18, s), counts as INTEGER.
+-- frames: ROWS over a dense spine of calendar months (from the customer's first month with reads
+-- in reach to the last as_of_month), null for a window without a value, sums in the monthly
+-- fact's DECIMAL(18, s), counts as INTEGER.
 {%- set first_fact_month = trailing_first_fact_month() %}
 {%- set max_month = var('max_month') %}
 {%- set billing = ref('int_customer_months_billing') %}
@@ -31,32 +32,39 @@ meter_in_reach as (
     where month between '{{ first_fact_month }}' and '{{ max_month }}'
 ),
 
--- the months of each meter customer: those with reads in reach, and every as_of_month
-customer_months as (
-    select
-        customer_id,
-        month
-    from meter_in_reach
-    union
-    select
-        meter_customers.customer_id,
-        output_months.as_of_month as month
-    from (select distinct customer_id from meter_in_reach) as meter_customers
-    cross join output_months
+calendar as (
+    {{ trailing_calendar() }}
 ),
 
+meter_customers as (
+    select
+        customer_id,
+        min(month) as first_month
+    from meter_in_reach
+    group by customer_id
+),
+
+last_output as (
+    select max(as_of_month) as last_month from output_months
+),
+
+-- each meter customer's months: every calendar month from its first with reads in reach to the
+-- last as_of_month
 facts as (
     select
-        customer_months.customer_id,
-        customer_months.month,
-        {{ month_number('customer_months.month') }} as month_number,
+        meter_customers.customer_id,
+        calendar.month,
+        calendar.month_number,
         {% for column, _ in summed %}meter_in_reach.{{ column }},
         {% endfor %}meter_in_reach.ami_max_kw
-    from customer_months
+    from meter_customers
+    cross join last_output
+    inner join calendar
+        on calendar.month between meter_customers.first_month and last_output.last_month
     left join meter_in_reach
         on
-        customer_months.customer_id = meter_in_reach.customer_id
-        and customer_months.month = meter_in_reach.month
+        meter_customers.customer_id = meter_in_reach.customer_id
+        and calendar.month = meter_in_reach.month
 ),
 
 windows as (
