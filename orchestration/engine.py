@@ -74,6 +74,11 @@ def export_landing_for_engine(gridseg: GridSegPaths) -> None:
             export_landing(conn, gridseg.paths().spark)
 
 
+# DuckDB types Spark has not, and the type the dbt project gives their columns there instead
+# (macros/engine.sql: type_hugeint): the mirror casts them back, exactly (integers of 38 digits).
+SPARK_STAND_INS = {"HUGEINT": "DECIMAL(38,0)"}
+
+
 def spark_table_dir(spark_dir: Path, schema: str, table: str) -> Path:
     """The folder of a table the `spark` dbt target built: Spark's warehouse folder (profiles.yml:
     spark.sql.warehouse.dir) holds a folder per schema, <schema>.db, and one per table in it;
@@ -113,8 +118,9 @@ def mirror_spark_tables(
     the caller creates them with `dbt run --target local --empty` over the same models, so their
     column order and types are DuckDB's own (Spark moves a partition column to the end). The
     Parquet's columns must have the same types (the parity test, tests/e2e/
-    test_spark_parity.py, shows every model maps exactly); a difference fails loudly rather than
-    being cast. Partition columns are read from the folder names as text, as the month keys are.
+    test_spark_parity.py, shows every model maps exactly), but for Spark's stand-ins of types it
+    has not (SPARK_STAND_INS), cast back on insert; any other difference fails loudly rather
+    than being cast. Partition columns are read from the folder names as text, as the month keys are.
 
     On a cluster the Parquet lies in object storage (the cluster's warehouse location, s3:// or
     abfss://), read by DuckDB's httpfs or azure extension instead of a local folder; at that
@@ -131,7 +137,10 @@ def mirror_spark_tables(
             if not files:  # Spark wrote no file for a table without rows
                 continue
             source = "read_parquet(?, hive_partitioning = true, hive_types_autocast = false)"
-            expected = _column_types(conn, f"select * from {name} limit 0")
+            expected = {
+                column: SPARK_STAND_INS.get(kind, kind)
+                for column, kind in _column_types(conn, f"select * from {name} limit 0").items()
+            }
             found = _column_types(conn, f"select * from {source} limit 0", [files])
             if found != expected:
                 raise ValueError(
