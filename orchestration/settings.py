@@ -97,6 +97,20 @@ def utility_timezone() -> str:
     return os.environ.get(TIMEZONE_VARIABLE, "").strip() or landing_contract().timezone
 
 
+ENGINE_VARIABLE, DEFAULT_ENGINE = "GRIDSEG_ENGINE", "duckdb"
+# The engines dbt builds the models on (orchestration/engine.py: their dbt targets).
+ENGINES = ("duckdb", "spark")
+
+
+def engine() -> str:
+    """The engine the pipeline's dbt models are built on: GRIDSEG_ENGINE (`duckdb`, the default,
+    or `spark`). Read when a step runs, not at import, so one process can run either engine."""
+    value = os.environ.get(ENGINE_VARIABLE, "").strip() or DEFAULT_ENGINE
+    if value not in ENGINES:
+        raise ValueError(f"{ENGINE_VARIABLE}={value!r}: the engine is one of {', '.join(ENGINES)}")
+    return value
+
+
 REPORT_LANGUAGE_VARIABLE, DEFAULT_REPORT_LANGUAGE = "GRIDSEG_REPORT_LANG", "en"
 
 

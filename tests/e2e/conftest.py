@@ -27,6 +27,13 @@ def read(path: Path, sql: str, params: list | None = None) -> pl.DataFrame:
 
 
 @pytest.fixture(scope="session")
+def java():
+    """Spark's Java runtime: a test that runs Spark is skipped without one."""
+    if shutil.which("java") is None:
+        pytest.skip("Spark needs Java: `make system-packages` installs default-jre-headless")
+
+
+@pytest.fixture(scope="session")
 def pipeline(tmp_path_factory):
     """Two nightly cycles: 12 months of history, then 3 more months of extracts and a retrain.
     The landing zone is contract v2: it holds the planted service campaigns (tests/e2e/

@@ -12,7 +12,6 @@ the microsecond.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -68,9 +67,7 @@ def run_dbt_spark(paths: Paths, target_path: Path):
 
 
 @pytest.fixture(scope="module")
-def both_engines(tmp_path_factory):
-    if shutil.which("java") is None:
-        pytest.skip("Spark needs Java: `make system-packages` installs default-jre-headless")
+def both_engines(tmp_path_factory, java):
     root = tmp_path_factory.mktemp("spark_parity")
     generate(
         root / "generated", root / "truth", n_customers=500, n_months=15, seed=11,

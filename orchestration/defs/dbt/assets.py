@@ -17,6 +17,12 @@ from orchestration.defs.warehouse import (
     billing_months,
     row_count,
 )
+from orchestration.engine import (
+    DBT_TARGETS,
+    export_landing_for_engine,
+    mirror_spark_tables,
+    on_spark,
+)
 from orchestration.increment import record_features
 from orchestration.progress import progress
 
@@ -58,6 +64,8 @@ def dbt_build(
             events.append(event)
     except Exception as error:  # the models built before the failure are still reported
         failure = error
+    if on_spark():
+        mirror_spark_build(context, dbt, gridseg, invocation)
     outputs = [e for e in events if isinstance(e, dg.Output)]
     counts = _row_counts(context, gridseg, invocation.manifest, outputs)
     for event in events:
@@ -65,6 +73,37 @@ def dbt_build(
         yield event if count is None else event.with_metadata({**event.metadata, ROW_COUNT: count})
     if failure is not None:
         raise failure
+
+
+def mirror_spark_build(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, gridseg: GridSegPaths, invocation
+) -> None:
+    """After a dbt build on Spark, the models it built, mirrored in the DuckDB warehouse
+    (orchestration/engine.py: why). dbt ran in its own process, which has ended: the warehouse
+    file and the Spark folder are free. The DuckDB tables are made by `dbt run --empty` on the
+    DuckDB target (DuckDB's own columns and types, no rows), filled from Spark's Parquet, then
+    the views are built on DuckDB from their DuckDB definitions (a view holds no rows to copy;
+    `--empty` made them over empty inputs)."""
+    results = invocation.get_artifact("run_results.json")["results"]
+    nodes = invocation.manifest["nodes"]
+    built = [
+        nodes[r["unique_id"]]
+        for r in results
+        if r["unique_id"].startswith("model.") and r["status"] == "success"
+    ]
+    if not built:
+        return
+    local = ["--target", DBT_TARGETS["duckdb"]]
+    # the selection as one value: dagster-dbt splits off the words after a `--select` value
+    selection = " ".join(n["name"] for n in built)
+    dbt.cli(["run", *local, "--empty", "--select", selection]).wait()
+    tables = [(n["schema"], n["alias"]) for n in built if n["config"]["materialized"] != "view"]
+    with gridseg.warehouse() as conn:
+        copied = mirror_spark_tables(conn, gridseg.paths().spark, tables)
+    views = [n["name"] for n in built if n["config"]["materialized"] == "view"]
+    if views:
+        dbt.cli(["run", *local, "--select", " ".join(views)]).wait()
+    progress(context, f"[dbt] {len(copied)} Spark tables and {len(views)} views on DuckDB")
 
 
 def _row_counts(
@@ -101,6 +140,7 @@ def dbt_full_rebuild_models(
     start from the next code load on (orchestration/defs/partitions.py)."""
     paths = gridseg.paths()
     paths.export_env()
+    export_landing_for_engine(gridseg)
     yield from dbt_build(context, dbt, gridseg)
     if BILLS_KEY in context.selected_asset_keys:
         with gridseg.warehouse(read_only=True) as conn:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from orchestration.defs.partitions import check_month
+from orchestration.engine import dbt_target
 
 
 def partition_vars(min_month: str, max_month: str) -> dict[str, str]:
@@ -16,9 +17,14 @@ def partition_vars(min_month: str, max_month: str) -> dict[str, str]:
     return {"min_month": min_month, "max_month": max_month}
 
 
+def target_args() -> list[str]:
+    """The dbt target of the engine GRIDSEG_ENGINE selects, read when dbt is invoked."""
+    return ["--target", dbt_target()]
+
+
 def build_args(dbt_vars: dict[str, str] | None = None) -> list[str]:
-    """`dbt build` (models, then their tests) with optional vars."""
-    args = ["build"]
+    """`dbt build` (models, then their tests) on the selected engine, with optional vars."""
+    args = ["build", *target_args()]
     if dbt_vars:
         args += ["--vars", json.dumps(dbt_vars, sort_keys=True)]
     return args

@@ -19,8 +19,10 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from contract import landing_contract
+from orchestration.defs.dbt.cli_args import target_args
 from orchestration.defs.dbt.project import dbt_project
 from orchestration.defs.warehouse import WAREHOUSE_POOL, GridSegPaths
+from orchestration.engine import export_landing_for_engine
 
 CHECK_NAME = "dbt_source_freshness"
 SOURCE = "landing"
@@ -119,10 +121,13 @@ def build_freshness_checks(manifest: Mapping[str, Any]) -> dg.AssetChecksDefinit
         context: dg.AssetCheckExecutionContext, dbt: DbtCliResource, gridseg: GridSegPaths
     ) -> Iterator[dg.AssetCheckResult]:
         gridseg.paths().export_env()
+        export_landing_for_engine(gridseg)
         selected = [key.asset_key.path[-1] for key in context.selected_asset_check_keys]
         selection = " ".join(f"source:{SOURCE}.{table}" for table in selected)
         # a stale source makes dbt exit non-zero: the statuses are read from sources.json
-        invocation = dbt.cli(["source", "freshness", "--select", selection], raise_on_error=False)
+        invocation = dbt.cli(
+            ["source", "freshness", *target_args(), "--select", selection], raise_on_error=False
+        )
         invocation.wait()
         try:
             results = {

@@ -2,7 +2,9 @@
 
 import base64
 import hashlib
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -43,6 +45,7 @@ from orchestration.defs.warehouse import (
     row_count,
     table_exists,
 )
+from orchestration.engine import on_spark
 from orchestration.increment import record_scores
 from orchestration.progress import progress
 
@@ -176,6 +179,32 @@ def segmentation_model(
     )
 
 
+@contextmanager
+def month_scorer(spark_dir: Path) -> Iterator:
+    """The function that scores a month's features (a frame sorted by customer_id): in this
+    process on DuckDB; on Spark (GRIDSEG_ENGINE=spark), the rows go to a local Spark session as
+    Arrow, are scored on its executors by score_on_spark (mapInArrow, the same ml/ code) and
+    come back as Arrow, put back in customer_id order: the scores are bit for bit those of this
+    process. The session lasts as long as the block (the scoring step)."""
+    if not on_spark():
+        yield score_customers
+        return
+    from orchestration.defs.segmentation.spark_scoring import score_on_spark
+    from orchestration.spark import local_session
+
+    session = local_session(spark_dir / "scoring", app_name="gridseg-scoring")
+    try:
+
+        def score(features: pl.DataFrame, model: SegmentationModel, config: dict):
+            rows = session.createDataFrame(features.to_arrow())
+            scored = pl.from_arrow(score_on_spark(rows, model, config).toArrow())
+            return scored[scored["customer_id"].arg_sort()]
+
+        yield score
+    finally:
+        session.stop()
+
+
 SCORES_KEY = dg.AssetKey(["ml", "customer_segments_history"])
 PROFILES_KEY = dg.AssetKey(["ml", "segment_profiles"])
 
@@ -217,7 +246,7 @@ def scores_and_profiles(context: dg.AssetExecutionContext, gridseg: GridSegPaths
     n_rows, sizes, profiles = 0, {}, []
 
     def score_and_profile(month, features):
-        scored = score_customers(features, model, ml_config)
+        scored = score(features, model, ml_config)
         return month, scored, build_segment_profiles(features, scored, model, ml_config)
 
     # DuckDB reads and writes one month at a time here and Python holds up to three months:
@@ -225,6 +254,7 @@ def scores_and_profiles(context: dg.AssetExecutionContext, gridseg: GridSegPaths
     with (
         gridseg.warehouse(memory_share=ARRAY_STEP_MEMORY_SHARE) as conn,
         ThreadPoolExecutor(max_workers=1) as worker,
+        month_scorer(paths.spark) as score,
     ):
         restored = restore_model_rows(conn, paths.models)
         if restored:
