@@ -109,9 +109,10 @@ def test_the_spark_run_passes_the_same_checks(two_engines):
         return {(str(c.asset_key), c.check_name): c.passed for c in run["checks"]}
 
     on_duckdb, on_spark = outcomes(two_engines["duckdb"]), outcomes(two_engines["spark"])
-    assert len(on_spark) >= 20
-    assert on_spark.keys() == on_duckdb.keys()
-    assert all(on_spark.values()), [key for key, passed in on_spark.items() if not passed]
+    # the same checks, with the same outcome: on this small faulty landing zone some checks
+    # fail by design on both engines (rejected files; too few customers for the risk model)
+    assert len(on_spark) >= 20 and sum(on_spark.values()) >= 20
+    assert on_spark == on_duckdb
 
 
 def test_the_spark_run_built_the_models_on_spark(two_engines):

@@ -27,13 +27,17 @@ _MONEY = ("amount_due", "amount_paid", "balance_end", "arrears_over_60d")
 def read_payment_facts(
     conn: duckdb.DuckDBPyConnection, first_month: str, last_month: str
 ) -> pl.DataFrame:
-    """The monthly payment facts of first_month..last_month (money as float)."""
+    """The monthly payment facts of first_month..last_month (money as float), in customer and
+    month order: the features take a customer's last month before a window (`last()`) and sum
+    floats, so they must not depend on the order the table stores its rows in (it differs
+    between engines, and between a backfill and nightly increments)."""
     columns = ", ".join(
         f"cast({c} as double) as {c}" if c in _MONEY else c for c in PAYMENT_FACT_COLUMNS
     )
     return query_frame(
         conn,
-        f"select {columns} from {FACTS_TABLE} where month between ? and ?",
+        f"select {columns} from {FACTS_TABLE} where month between ? and ? "
+        "order by customer_id, month",
         [first_month, last_month],
     )
 
