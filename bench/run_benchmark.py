@@ -51,6 +51,28 @@ SHOWN = (
 )
 
 
+# GridSeg's rows of the ratio table: the whole backfill (landing files to published snapshot),
+# and the stages that make what the references make (customer_features from the landing files).
+GRIDSEG_ROWS = {
+    "backfill": "GridSeg backfill (landing to published)",
+    "features": "GridSeg features (ingest, staging, monthly features)",
+}
+FEATURE_STAGES = ("ingest", "dbt staging + quality", "dbt monthly features")
+
+
+def gridseg_figures(summary: dict) -> dict:
+    """GridSeg's rows of the ratio table from a benchmark summary: the backfill, and the
+    feature stages when all of them were timed."""
+    figures = {"backfill": summary["backfill"]}
+    features = [r for r in summary["stages"] if r["stage"] in FEATURE_STAGES]
+    if len(features) == len(FEATURE_STAGES):
+        figures["features"] = {
+            "seconds": round(sum(r["seconds"] for r in features), 1),
+            "peak_rss_mib": max(r["peak_rss_mib"] for r in features),
+        }
+    return figures
+
+
 def machine() -> str:
     cpu = "unknown CPU"
     for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -65,10 +87,11 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}), {mem_kib / 1024 / 1024:.0f} GiB RAM, {platform.system()} Python {platform.python_version()}"
 
 
-def run_references(folder: Path, paths: Paths, backfill: dict) -> list[dict]:
+def run_references(folder: Path, paths: Paths, gridseg: dict) -> list[dict]:
     """Each reference timed on the landing files, then its features compared with
-    customer_features; prints the ratio and agreement tables. `backfill`: GridSeg's
-    {'seconds', 'peak_rss_mib'}."""
+    customer_features; prints the ratio and agreement tables. `gridseg`: GridSeg's
+    {'seconds', 'peak_rss_mib'} of the whole backfill (`backfill`) and of the stages that
+    make the features the references make (`features`: ingest, staging, monthly features)."""
     from orchestration.defs.warehouse import connect_duckdb, memory_limit_bytes
 
     out = folder / "references"
@@ -96,19 +119,23 @@ def run_references(folder: Path, paths: Paths, backfill: dict) -> list[dict]:
         conn.close()
 
     print(
-        "\n| | backfill seconds | peak RSS (MiB) | GridSeg / reference, time | "
+        "\n| | seconds | peak RSS (MiB) | GridSeg / reference, time | "
         "GridSeg / reference, memory |\n|---|---:|---:|---:|---:|"
     )
-    print(f"| GridSeg | {backfill['seconds']} | {backfill['peak_rss_mib']} | | |")
+    rows = [(GRIDSEG_ROWS[part], gridseg[part]) for part in GRIDSEG_ROWS if part in gridseg]
+    for label, figures in rows:
+        print(f"| {label} | {figures['seconds']} | {figures['peak_rss_mib']} | | |")
     for r in references:
-        r["time_ratio"] = round(backfill["seconds"] / r["seconds"], 2) if r["seconds"] else None
-        r["memory_ratio"] = (
-            round(backfill["peak_rss_mib"] / r["peak_rss_mib"], 2) if r["peak_rss_mib"] else None
-        )
-        print(
-            f"| {r['reference']} | {r['seconds']} | {r['peak_rss_mib']} | {r['time_ratio']} | "
-            f"{r['memory_ratio']} |"
-        )
+        print(f"| {r['reference']} | {r['seconds']} | {r['peak_rss_mib']} | | |")
+        for part, figures in gridseg.items():
+            r[f"{part}_time_ratio"] = round(figures["seconds"] / r["seconds"], 2)
+            r[f"{part}_memory_ratio"] = round(figures["peak_rss_mib"] / r["peak_rss_mib"], 2)
+        for part, label in GRIDSEG_ROWS.items():
+            if part in gridseg:
+                print(
+                    f"| {label} / {r['reference']} | | | {r[f'{part}_time_ratio']} | "
+                    f"{r[f'{part}_memory_ratio']} |"
+                )
 
     print(
         "\nShare of customer_features' customer-months whose value each reference matches "
@@ -161,7 +188,7 @@ def main() -> None:
         if not report.exists() or not paths.warehouse.exists():
             parser.error(f"--references-only needs an earlier run's benchmark in {folder}")
         summary = json.loads(report.read_text())
-        summary["references"] = run_references(folder, paths, summary["backfill"])
+        summary["references"] = run_references(folder, paths, gridseg_figures(summary))
         report.write_text(json.dumps(summary, indent=2))
         return
     if only:
@@ -240,6 +267,7 @@ def main() -> None:
             "peak_rss_mib": max(r["peak_rss_mib"] for r in backfill),
         },
     }
+
     report.write_text(json.dumps(summary, indent=2))
     print(f"\n{args.customers:,} customers x {args.months} months on {summary['machine']}")
     print("| stage | seconds | peak RSS (MiB) |\n|---|---:|---:|")
@@ -250,7 +278,7 @@ def main() -> None:
     if only or args.no_references:
         return
     print()
-    summary["references"] = run_references(folder, paths, summary["backfill"])
+    summary["references"] = run_references(folder, paths, gridseg_figures(summary))
     report.write_text(json.dumps(summary, indent=2))
 
 

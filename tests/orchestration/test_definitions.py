@@ -222,9 +222,7 @@ def test_dbt_tests_surface_as_asset_checks():
 def test_nightly_refresh_of_a_new_month_only_covers_that_month():
     from orchestration.increment import dependent_months
 
-    assert dependent_months({"2025-03": {"bills", "payments"}}, "2023-01", "2025-03") == [
-        "2025-03"
-    ]
+    assert dependent_months({"2025-03": {"bills", "payments"}}, "2023-01", "2025-03") == ["2025-03"]
 
 
 def test_retrain_schedule_trains_on_the_closed_month():
