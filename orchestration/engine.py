@@ -122,10 +122,10 @@ def mirror_spark_tables(
     has not (SPARK_STAND_INS), cast back on insert; any other difference fails loudly rather
     than being cast. Partition columns are read from the folder names as text, as the month keys are.
 
-    On a cluster the Parquet lies in object storage (the cluster's warehouse location, s3:// or
-    abfss://), read by DuckDB's httpfs or azure extension instead of a local folder; at that
-    size, a table the BI readers need from DuckDB is mirrored, or they read the cluster's
-    tables directly (docs/scaling.md)."""
+    The mirror is for local Spark only. On a cluster the Parquet lies in object storage, which
+    this DuckDB cannot read (built-in extensions only, no httpfs), and copying 10 M customers'
+    tables into one file would be the bottleneck: the checks and later steps must read the
+    cluster's tables instead (docs/scaling.md, "The mirror does not scale")."""
     copied = {}
     conn.begin()
     try:
